@@ -1,0 +1,109 @@
+/*
+ * caplab: a hands-on lab for Linux capabilities. main() only dispatches; each
+ * subcommand lives in lab/cli_NAME.c and is listed in the table below.
+ */
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "err.h"
+
+const struct cli_command cli_commands[] = {
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct cli_command *cli_find(const char *name)
+{
+    for (const struct cli_command *c = cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("caplab: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    if (command)
+        fprintf(stderr, "Try 'caplab help %s'.\n", command);
+    else
+        fputs("Try 'caplab --help'.\n", stderr);
+    return CLI_EXIT_USAGE;
+}
+
+void cli_print_usage(const struct cli_command *cmd, FILE *f)
+{
+    fprintf(f, "%s\n", cmd->usage);
+}
+
+static void print_help(FILE *f)
+{
+    fputs("Usage: caplab [COMMAND] [ARGS...]\n"
+          "\n"
+          "A hands-on lab for Linux capabilities. With no command, opens the tutor.\n"
+          "\n"
+          "Commands:\n",
+          f);
+    for (const struct cli_command *c = cli_commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fputs("\n"
+          "  caplab help COMMAND   the options of one command\n"
+          "  caplab --version      the version\n"
+          "\n"
+          "Data: $CAPLAB_DATA, else the lessons/ and assets/ installed beside the binary.\n"
+          "See caplab(1).\n",
+          f);
+}
+
+static int help_command(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    const struct cli_command *cmd = cli_find(argv[1]);
+    if (!cmd)
+        return cli_usage_error(NULL, "unknown command \"%s\"", argv[1]);
+    cli_print_usage(cmd, stdout);
+    return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    if (argc < 2) {
+        const struct cli_command *tutor = cli_find("tutor");
+        if (tutor)
+            return tutor->run(argc, argv);
+        print_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        print_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("caplab %s\n", CAPLAB_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(name, "help") == 0)
+        return help_command(argc - 1, argv + 1);
+    if (name[0] == '-') {
+        /* Tutor options (--plain, --no-color, ...) go to the tutor when it exists. */
+        const struct cli_command *tutor = cli_find("tutor");
+        if (tutor)
+            return tutor->run(argc, argv);
+        return cli_usage_error(NULL, "unknown option \"%s\"", name);
+    }
+    const struct cli_command *cmd = cli_find(name);
+    if (!cmd)
+        return cli_usage_error(NULL, "unknown command \"%s\"", name);
+    return cmd->run(argc - 1, argv + 1);
+}
