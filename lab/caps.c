@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/capability.h>
 
-#define CAPS_LIMIT 64
+#define CAPS_LIMIT   64
 #define NAME_MAX_LEN 32
 
 static char cap_names[CAPS_LIMIT][NAME_MAX_LEN];
@@ -64,9 +64,10 @@ capmask caps_all(void)
 capmask caps_docker_defaults(void)
 {
     static const cap_value_t defaults[] = {
-        CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,     CAP_MKNOD,
-        CAP_NET_RAW, CAP_SETGID,      CAP_SETUID,           CAP_SETFCAP,    CAP_SETPCAP,
-        CAP_NET_BIND_SERVICE,         CAP_SYS_CHROOT,       CAP_KILL,       CAP_AUDIT_WRITE,
+        CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,
+        CAP_MKNOD,   CAP_NET_RAW,      CAP_SETGID,           CAP_SETUID,
+        CAP_SETFCAP, CAP_SETPCAP,      CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+        CAP_KILL,    CAP_AUDIT_WRITE,
     };
     capmask set = 0;
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
@@ -248,7 +249,7 @@ int caps_baseline_parse(const char *text, enum caps_baseline *out, struct err *e
 const char *caps_baseline_name(enum caps_baseline b)
 {
     return (size_t)b < sizeof baseline_names / sizeof baseline_names[0] ? baseline_names[b]
-                                                                          : "docker";
+                                                                        : "docker";
 }
 
 unsigned caps_count(capmask set)
@@ -276,8 +277,8 @@ char *caps_to_names(capmask set, const char *sep, bool prefix)
             snprintf(number, sizeof number, "%u", cap);
             name = number;
         }
-        int n = snprintf(out + len, cap_len - len, "%s%s%s", len ? sep : "",
-                         prefix ? "CAP_" : "", name);
+        int n = snprintf(out + len, cap_len - len, "%s%s%s", len ? sep : "", prefix ? "CAP_" : "",
+                         name);
         if (n > 0)
             len += (size_t)n;
     }
@@ -307,4 +308,110 @@ int caps_from_hex(const char *hex, capmask *out, struct err *e)
         return err_set(e, ERR_INVALID, "\"%s\" is not a hexadecimal capability mask", hex);
     *out = (capmask)value;
     return 0;
+}
+
+/* Print "BEFORE NAME AFTER" for every capability in set. */
+static void print_each(FILE *f, capmask set, const char *before, const char *after)
+{
+    for (unsigned cap = 0; cap <= caps_last(); cap++)
+        if (set & CAPS_BIT(cap))
+            fprintf(f, "%s%s%s", before, caps_name(cap), after);
+}
+
+/* Docker can express a set two ways: defaults minus drops plus adds, or ALL dropped plus
+ * adds. Pick the one with fewer flags. */
+static bool prefer_drop_all(capmask set, capmask *drops, capmask *adds)
+{
+    capmask def = caps_docker_defaults();
+    *drops = def & ~set;
+    *adds = set & ~def;
+    if (caps_count(set) + 1 < caps_count(*drops) + caps_count(*adds)) {
+        *drops = 0;
+        *adds = set;
+        return true;
+    }
+    return false;
+}
+
+char *caps_docker_flags(capmask set)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    capmask drops, adds;
+    if (prefer_drop_all(set, &drops, &adds))
+        fputs("--cap-drop ALL ", f);
+    print_each(f, drops, "--cap-drop ", " ");
+    print_each(f, adds, "--cap-add ", " ");
+    fclose(f);
+    if (len > 0 && out[len - 1] == ' ')
+        out[len - 1] = '\0';
+    return out;
+}
+
+char *caps_compose_snippet(capmask set)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    capmask drops, adds;
+    bool all = prefer_drop_all(set, &drops, &adds);
+    if (all || drops) {
+        fputs("cap_drop:\n", f);
+        if (all)
+            fputs("  - ALL\n", f);
+        print_each(f, drops, "  - ", "\n");
+    }
+    if (adds) {
+        fputs("cap_add:\n", f);
+        print_each(f, adds, "  - ", "\n");
+    }
+    fclose(f);
+    return out;
+}
+
+char *caps_iab_text(capmask set)
+{
+    cap_iab_t iab = cap_iab_init();
+    if (!iab)
+        return NULL;
+    for (unsigned cap = 0; cap <= caps_last(); cap++)
+        if (!(set & CAPS_BIT(cap)))
+            cap_iab_set_vector(iab, CAP_IAB_BOUND, (cap_value_t)cap, CAP_SET);
+    char *text = cap_iab_to_text(iab);
+    char *copy = text ? strdup(text) : NULL;
+    cap_free(text);
+    cap_free(iab);
+    return copy;
+}
+
+void caps_prompt_tag(capmask set, char *buf, size_t n)
+{
+    capmask def = caps_docker_defaults();
+    capmask removed = def & ~set, added = set & ~def;
+    if (set == 0) {
+        snprintf(buf, n, "caplab no caps");
+        return;
+    }
+    if (caps_count(removed) + caps_count(added) > 3) {
+        if (caps_count(set) <= 3) {
+            char *names = caps_to_names(set, " +", false);
+            snprintf(buf, n, "caplab only +%s", names ? names : "?");
+            free(names);
+        } else {
+            snprintf(buf, n, "caplab %u caps", caps_count(set));
+        }
+        return;
+    }
+    size_t len = (size_t)snprintf(buf, n, "caplab");
+    for (unsigned cap = 0; cap <= caps_last() && len < n; cap++) {
+        if (removed & CAPS_BIT(cap))
+            len += (size_t)snprintf(buf + len, n - len, " -%s", caps_name(cap));
+        else if (added & CAPS_BIT(cap))
+            len += (size_t)snprintf(buf + len, n - len, " +%s", caps_name(cap));
+    }
 }

@@ -95,4 +95,19 @@ int caps_from_hex(const char *hex, capmask *out, struct err *e);
  * n bytes (always terminated). Returns out. */
 char *caps_normalise(const char *text, char *out, size_t n);
 
+/* The shortest `docker run` capability flags giving `set` from Docker's defaults, e.g.
+ * "--cap-drop NET_RAW" or "--cap-drop ALL --cap-add NET_BIND_SERVICE" ("" for the
+ * defaults). Caller frees. */
+char *caps_docker_flags(capmask set);
+
+/* The same as a compose service snippet ("cap_drop:\n  - ALL\ncap_add:\n  - ...\n"). */
+char *caps_compose_snippet(capmask set);
+
+/* libcap's IAB text for a process holding `set` ("!cap_net_raw,!cap_sys_admin,...":
+ * every '!' is a capability dropped from the bounding set). Caller frees. */
+char *caps_iab_text(capmask set);
+
+/* A short tag saying how `set` differs from Docker's defaults, for prompts:
+ * "caplab -NET_RAW", "caplab +SYS_ADMIN", "caplab no caps", "caplab 23 caps". */
+void caps_prompt_tag(capmask set, char *buf, size_t n);
 #endif

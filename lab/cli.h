@@ -11,8 +11,8 @@
 
 #include <stdio.h>
 
-#define CLI_EXIT_OK 0
-#define CLI_EXIT_NO 1
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_NO    1
 #define CLI_EXIT_USAGE 2
 
 struct cli_command {
@@ -28,7 +28,8 @@ extern const struct cli_command cli_commands[];
 const struct cli_command *cli_find(const char *name);
 
 /* Print "caplab: MESSAGE" and "Try 'caplab help COMMAND'." and return CLI_EXIT_USAGE. */
-int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Print a command's full help to f. */
 void cli_print_usage(const struct cli_command *cmd, FILE *f);

@@ -39,11 +39,11 @@ struct lesson_sandbox {
     struct caps_request caps; /* baseline + cap_drop + cap_add, resolved with caps_resolve() */
     char *user;               /* NULL: root; else "NAME" or "UID[:GID]" */
     bool no_new_privs;
-    bool docker_sysctls;      /* Docker's ping_group_range and ip_unprivileged_port_start */
-    char *setup;              /* NULL or a shell script run as root with all capabilities
-                                 inside the sandbox before the drop (prepare files, users) */
-    unsigned modes;           /* enum lesson_modes; default LESSON_MODE_BOTH */
-    char *rootless_note;      /* NULL or what happens instead in rootless mode */
+    bool docker_sysctls; /* Docker's ping_group_range and ip_unprivileged_port_start */
+    char *setup;         /* NULL or a shell script run as root with all capabilities
+                            inside the sandbox before the drop (prepare files, users) */
+    unsigned modes;      /* enum lesson_modes; default LESSON_MODE_BOTH */
+    char *rootless_note; /* NULL or what happens instead in rootless mode */
 };
 
 enum lesson_outcome {
@@ -55,23 +55,23 @@ enum lesson_outcome {
 /* What a check expects. Every field that is set must match. */
 struct lesson_expect {
     enum lesson_outcome outcome;
-    int exit_code;     /* -1: any */
-    char *stdout_re;   /* NULL or a POSIX extended regex searched in stdout */
-    char *stderr_re;   /* NULL or a POSIX extended regex searched in stderr */
-    int err_no;        /* 0: any; else an errno value (EPERM ...) a probe must report */
+    int exit_code;   /* -1: any */
+    char *stdout_re; /* NULL or a POSIX extended regex searched in stdout */
+    char *stderr_re; /* NULL or a POSIX extended regex searched in stderr */
+    int err_no;      /* 0: any; else an errno value (EPERM ...) a probe must report */
 };
 
 struct lesson_check {
-    char *id;                         /* unique within the lesson */
+    char *id; /* unique within the lesson */
     char *title;
-    char *run;                        /* shell command (sh -c), or NULL with a probe */
-    int probe;                        /* capability number of a built-in probe, or -1 */
-    char *tool;                       /* NULL or the program `run` needs ("ping"), so a missing
-                                         tool is reported as such, never as a result */
+    char *run;                            /* shell command (sh -c), or NULL with a probe */
+    int probe;                            /* capability number of a built-in probe, or -1 */
+    char *tool;                           /* NULL or the program `run` needs ("ping"), so a missing
+                                             tool is reported as such, never as a result */
     const struct lesson_sandbox *sandbox; /* borrowed from the lesson: the sandbox of the step
                                              the check belongs to */
     struct lesson_expect expect;
-    char *message;                    /* shown when the result does not match; may be NULL */
+    char *message; /* shown when the result does not match; may be NULL */
 };
 
 enum quiz_kind {
@@ -83,14 +83,14 @@ enum quiz_kind {
 };
 
 struct lesson_choice {
-    char *id;   /* short id the learner types or picks: "a", "b", ... */
+    char *id; /* short id the learner types or picks: "a", "b", ... */
     char *text;
 };
 
 /* Targeted feedback for one specific wrong answer. */
 struct lesson_feedback {
-    char *answer;      /* capability name (canonical), choice id, or text */
-    capmask caps;      /* for capability kinds: the answer as a set, else 0 */
+    char *answer; /* capability name (canonical), choice id, or text */
+    capmask caps; /* for capability kinds: the answer as a set, else 0 */
     char *text;
 };
 
@@ -102,19 +102,19 @@ struct lesson_proof {
 };
 
 struct lesson_quiz {
-    char *id;                 /* unique across the course */
+    char *id; /* unique across the course */
     enum quiz_kind kind;
-    char *question;           /* markup */
+    char *question; /* markup */
     struct lesson_choice *choices;
     size_t n_choices;
-    capmask answer_caps;      /* QUIZ_CAPABILITY(_SET): the key */
-    char **answers;           /* QUIZ_CHOICE/MULTI: choice ids; QUIZ_TEXT: regexes (ERE, icase) */
+    capmask answer_caps; /* QUIZ_CAPABILITY(_SET): the key */
+    char **answers;      /* QUIZ_CHOICE/MULTI: choice ids; QUIZ_TEXT: regexes (ERE, icase) */
     size_t n_answers;
     struct lesson_feedback *feedback;
     size_t n_feedback;
     char **hints;
     size_t n_hints;
-    char *explanation;        /* markup */
+    char *explanation;          /* markup */
     struct lesson_proof *proof; /* NULL or owned */
 };
 
@@ -127,12 +127,12 @@ enum step_kind {
 
 struct lesson_step {
     enum step_kind kind;
-    char *id;               /* unique within the lesson */
-    char *title;            /* may be NULL for text steps */
-    char *body;             /* markup; may be NULL */
+    char *id;    /* unique within the lesson */
+    char *title; /* may be NULL for text steps */
+    char *body;  /* markup; may be NULL */
     /* STEP_EXPERIMENT and STEP_CHECK */
     struct lesson_sandbox sandbox; /* a check step without its own uses the previous experiment's */
-    char **try_cmds;        /* commands suggested to the learner */
+    char **try_cmds;               /* commands suggested to the learner */
     size_t n_try;
     struct lesson_check *checks;
     size_t n_checks;
@@ -141,7 +141,7 @@ struct lesson_step {
 };
 
 struct lesson {
-    char *path;     /* the file it came from */
+    char *path; /* the file it came from */
     char *id;
     char *title;
     char *summary;

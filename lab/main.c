@@ -10,7 +10,30 @@
 #include "cli.h"
 #include "err.h"
 
+static const char run_usage[] =
+    "Usage: caplab run [OPTIONS] [-- COMMAND [ARG...]]\n"
+    "\n"
+    "Run COMMAND (default: an interactive shell) in a throwaway sandbox holding exactly\n"
+    "the capabilities asked for. Flags follow docker run.\n"
+    "\n"
+    "  --baseline docker|all|none  starting set (default docker: Docker's 14 defaults)\n"
+    "  --cap-drop CAP              drop CAP (or ALL); repeatable\n"
+    "  --cap-add CAP               add CAP (or ALL); repeatable; an add beats a drop\n"
+    "  --user root|NAME|UID[:GID]  run as this user (non-root: no effective capabilities)\n"
+    "  --ambient                   with a non-root --user: raise the set as ambient\n"
+    "  --no-new-privs              set no_new_privs (setuid and file caps stop working)\n"
+    "  --docker-sysctls            Docker's ping_group_range and unprivileged port sysctls\n"
+    "  --mode auto|privileged|rootless  (auto: privileged as root, else rootless)\n"
+    "  --timeout SECONDS           kill the whole sandbox after SECONDS\n"
+    "  --json                      print one JSON object (captured output, sets, status)\n"
+    "  --explain                   print the docker run flags, compose snippet, IAB text\n"
+    "  --dry-run                   only --explain, run nothing\n"
+    "\n"
+    "Exit status: the command's (126 cannot execute, 127 not found, 128+N signal N);\n"
+    "124 timeout; 125 the sandbox could not be built; 122 the kernel refuses namespaces.";
+
 const struct cli_command cli_commands[] = {
+    {"run", cli_run, "run a command or shell with chosen capabilities", run_usage},
     {NULL, NULL, NULL, NULL},
 };
 

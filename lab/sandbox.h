@@ -26,8 +26,8 @@
 #include "err.h"
 
 /* Exit statuses of `caplab run` when the sandbox itself fails (docker uses 125 too). */
-#define SANDBOX_EXIT_SETUP 125   /* the sandbox could not be built */
-#define SANDBOX_EXIT_NO_NS 122   /* the kernel refuses the namespaces a sandbox needs */
+#define SANDBOX_EXIT_SETUP   125 /* the sandbox could not be built */
+#define SANDBOX_EXIT_NO_NS   122 /* the kernel refuses the namespaces a sandbox needs */
 #define SANDBOX_EXIT_TIMEOUT 124 /* --timeout expired (as timeout(1)) */
 
 enum sandbox_mode {
@@ -43,12 +43,12 @@ enum sandbox_io {
 
 struct sandbox_config {
     enum sandbox_mode mode;
-    capmask caps;         /* the resolved set (see caps_resolve) */
-    capmask ambient;      /* raised as ambient for a non-root user; must be within caps */
-    const char *user;     /* NULL or "root": uid 0; else "NAME" or "UID[:GID]" */
+    capmask caps;     /* the resolved set (see caps_resolve) */
+    capmask ambient;  /* raised as ambient for a non-root user; must be within caps */
+    const char *user; /* NULL or "root": uid 0; else "NAME" or "UID[:GID]" */
     bool no_new_privs;
-    bool docker_sysctls;  /* ping_group_range "0 2147483647", ip_unprivileged_port_start 0 */
-    double timeout;       /* seconds; 0: none */
+    bool docker_sysctls; /* ping_group_range "0 2147483647", ip_unprivileged_port_start 0 */
+    double timeout;      /* seconds; 0: none */
 
     /* What runs. Exactly one of argv / fn; neither means an interactive shell on its own
      * pseudo-terminal, with `prompt_tag` in its prompt ("[caplab -NET_RAW] # "). */
@@ -58,9 +58,12 @@ struct sandbox_config {
     const char *prompt_tag;
 
     /* Prepared before the drop, as root with every capability the sandbox may hold. */
-    const char *setup;           /* NULL or a shell script (sh -c) */
-    int (*setup_fn)(void *arg);  /* NULL or a function; non-zero return aborts the run */
+    const char *setup;          /* NULL or a shell script (sh -c) */
+    int (*setup_fn)(void *arg); /* NULL or a function; non-zero return aborts the run */
     void *setup_arg;
+
+    char *const *ro_binds; /* NULL-terminated host paths shown read-only at the same path
+                              inside (e.g. a test's helper programs below /tmp) */
 
     enum sandbox_io io;
     size_t capture_limit; /* per stream, in bytes; 0: 64 KiB */
@@ -72,22 +75,22 @@ struct sandbox_result {
     int exit_code;          /* as a shell reports it: status, 126/127, or 128+signal */
     int term_signal;        /* the signal that ended the command, or 0 */
     bool timed_out;
-    double seconds;         /* wall time from start to the end of the command */
-    char *out;              /* captured stdout (NUL-terminated), or NULL */
+    double seconds; /* wall time from start to the end of the command */
+    char *out;      /* captured stdout (NUL-terminated), or NULL */
     size_t out_len;
     bool out_truncated;
-    char *errout;           /* captured stderr */
+    char *errout; /* captured stderr */
     size_t err_len;
     bool err_truncated;
 };
 
 /* What this machine allows. Filled once and cached. */
 struct sandbox_support {
-    bool available;                 /* can a sandbox be started in auto mode? */
-    enum sandbox_mode auto_mode;    /* what auto means here */
-    bool ranged_ids;                /* rootless: /etc/subuid gives a range (other users exist) */
-    char reason[512];               /* when !available: the cause and the fix */
-    char limits[512];               /* when available but rootless: what cannot be shown */
+    bool available;              /* can a sandbox be started in auto mode? */
+    enum sandbox_mode auto_mode; /* what auto means here */
+    bool ranged_ids;             /* rootless: /etc/subuid gives a range (other users exist) */
+    char reason[512];            /* when !available: the cause and the fix */
+    char limits[512];            /* when available but rootless: what cannot be shown */
 };
 
 /* Run cfg to completion (or until the timeout). Returns 0 when the sandbox ran, whatever
