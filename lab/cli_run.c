@@ -17,6 +17,8 @@ struct run_options {
     struct caps_request caps;
     struct sandbox_config cfg;
     bool json, explain, dry_run, ambient;
+    char *shares[16];
+    int n_shares;
 };
 
 enum {
@@ -32,6 +34,8 @@ enum {
     OPT_EXPLAIN,
     OPT_DRY_RUN,
     OPT_AMBIENT,
+    OPT_SETUP,
+    OPT_SHARE,
 };
 
 static const struct option run_long_options[] = {
@@ -47,6 +51,8 @@ static const struct option run_long_options[] = {
     {"explain", no_argument, NULL, OPT_EXPLAIN},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"ambient", no_argument, NULL, OPT_AMBIENT},
+    {"setup", required_argument, NULL, OPT_SETUP},
+    {"share", required_argument, NULL, OPT_SHARE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -110,6 +116,17 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
             break;
         case OPT_AMBIENT:
             o->ambient = true;
+            break;
+        case OPT_SETUP:
+            o->cfg.setup = optarg;
+            break;
+        case OPT_SHARE:
+            if (o->n_shares + 1 >= (int)(sizeof o->shares / sizeof o->shares[0]))
+                return cli_usage_error("run", "too many --share paths");
+            if (optarg[0] != '/')
+                return cli_usage_error("run", "--share needs an absolute path, got \"%s\"", optarg);
+            o->shares[o->n_shares++] = optarg;
+            o->cfg.ro_binds = o->shares;
             break;
         case 'h':
             cli_print_usage(cli_find("run"), stdout);
@@ -215,6 +232,14 @@ int cli_run(int argc, char **argv)
         o.cfg.io = SANDBOX_IO_CAPTURE;
     }
 
+    capmask missing = o.cfg.caps & ~sandbox_grantable(o.cfg.mode);
+    if (missing) {
+        char *names = caps_to_names(missing, ",", false);
+        err_warn("this host cannot grant %s (its own root lacks it); the sandbox runs without",
+                 names ? names : "some capabilities");
+        free(names);
+        o.cfg.caps &= ~missing;
+    }
     if (o.explain)
         print_explain(o.cfg.caps, o.json ? stderr : stdout);
     if (o.dry_run)

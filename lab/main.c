@@ -25,6 +25,8 @@ static const char run_usage[] =
     "  --docker-sysctls            Docker's ping_group_range and unprivileged port sysctls\n"
     "  --mode auto|privileged|rootless  (auto: privileged as root, else rootless)\n"
     "  --timeout SECONDS           kill the whole sandbox after SECONDS\n"
+    "  --setup SCRIPT              shell script run first, as root with every capability\n"
+    "  --share PATH                show a host path read-only at the same place inside\n"
     "  --json                      print one JSON object (captured output, sets, status)\n"
     "  --explain                   print the docker run flags, compose snippet, IAB text\n"
     "  --dry-run                   only --explain, run nothing\n"

@@ -283,6 +283,36 @@ static int populate_per_directory(struct err *e)
     return rc;
 }
 
+/*
+ * Root in a privileged sandbox needs no capability to write most of /proc/sys (the check
+ * is the file mode, and root owns it) nor /proc/sysrq-trigger: without these read-only
+ * binds a sandbox with no capabilities at all could still change the host's vm.* settings
+ * or crash it. Docker does the same (its "readonlyPaths" and "maskedPaths").
+ * /proc/sys/net stays writable: it belongs to the sandbox's own network namespace.
+ */
+static int protect_proc(struct err *e)
+{
+    static const char *const readonly[] = {NEWROOT "/proc/sys", NEWROOT "/proc/sysrq-trigger",
+                                           NEWROOT "/proc/irq", NEWROOT "/proc/bus",
+                                           NEWROOT "/proc/fs",  NULL};
+    static const char *const masked[] = {NEWROOT "/proc/kcore", NEWROOT "/proc/keys",
+                                         NEWROOT "/proc/timer_list", NEWROOT "/proc/sched_debug",
+                                         NULL};
+    for (int i = 0; readonly[i]; i++)
+        if (access(readonly[i], F_OK) == 0 && bind_readonly(readonly[i], readonly[i], e) < 0)
+            return -1;
+    for (int i = 0; masked[i]; i++)
+        if (access(masked[i], F_OK) == 0 &&
+            mount_or_fail("/dev/null", masked[i], NULL, MS_BIND, NULL, e) < 0)
+            return -1;
+    const char *net = NEWROOT "/proc/sys/net";
+    if (mount_or_fail(net, net, NULL, MS_BIND, NULL, e) < 0 ||
+        mount_or_fail(NULL, net, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                      NULL, e) < 0)
+        return -1;
+    return 0;
+}
+
 #define MAX_SHARED 16
 
 static int build_tree(const struct rootfs_options *opts, struct shared_path *shared,
@@ -301,8 +331,9 @@ static int build_tree(const struct rootfs_options *opts, struct shared_path *sha
     } else if (overlay("/", NEWROOT, 0, false, e) < 0 || overlay_submounts(e) < 0) {
         return -1;
     }
-    if (mount_or_fail("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, e) <
-        0)
+    unsigned long proc_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (mount_or_fail("proc", NEWROOT "/proc", "proc", proc_flags, NULL, e) < 0 ||
+        protect_proc(e) < 0)
         return -1;
     /* A sysfs of our own shows our network namespace; read-only, and optional. */
     if (mount("sysfs", NEWROOT "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -311,8 +342,8 @@ static int build_tree(const struct rootfs_options *opts, struct shared_path *sha
         return -1;
     if (build_dev(opts->rootless, e) < 0)
         return -1;
-    if (mount_or_fail("caplab-tmp", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", e) <
-        0)
+    /* No nosuid: lessons put setuid and file-capability binaries in /tmp. */
+    if (mount_or_fail("caplab-tmp", NEWROOT "/tmp", "tmpfs", MS_NODEV, "mode=1777", e) < 0)
         return -1;
     if (build_run(e) < 0)
         return -1;

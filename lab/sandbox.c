@@ -35,7 +35,9 @@
 #include "rootfs.h"
 
 #define DEFAULT_CAPTURE (64 * 1024)
-#define MAX_ENV         32
+
+extern char **environ;
+#define MAX_ENV 32
 
 /* Everything the child needs, prepared by the parent before clone (no allocation after). */
 struct launch {
@@ -94,6 +96,28 @@ enum sandbox_mode sandbox_effective_mode(enum sandbox_mode requested)
     if (requested != SANDBOX_MODE_AUTO)
         return requested;
     return geteuid() == 0 ? SANDBOX_MODE_PRIVILEGED : SANDBOX_MODE_ROOTLESS;
+}
+
+static capmask read_status_mask(const char *field)
+{
+    capmask value = 0;
+    FILE *f = fopen("/proc/self/status", "re");
+    if (!f)
+        return 0;
+    char line[256];
+    size_t n = strlen(field);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':')
+            caps_from_hex(line + n + 1, &value, NULL);
+    fclose(f);
+    return value;
+}
+
+capmask sandbox_grantable(enum sandbox_mode mode)
+{
+    if (sandbox_effective_mode(mode) == SANDBOX_MODE_ROOTLESS)
+        return caps_all();
+    return read_status_mask("CapBnd") & read_status_mask("CapPrm");
 }
 
 /* ---------------------------------------------------------------- the child side -- */
@@ -167,7 +191,9 @@ static _Noreturn void run_command(const struct launch *l)
         _exit(rc & 0xff);
     }
     char *const *argv = cfg->argv ? cfg->argv : l->argv_shell;
-    execvpe(argv[0], argv, l->env);
+    /* execvp searches the PATH of the current environment, so switch to the sandbox's. */
+    environ = (char **)l->env;
+    execvp(argv[0], argv);
     /* As a shell would: 127 when not found, 126 when found but not runnable
      * (ping without NET_RAW lands here with EPERM: its file capability cannot be granted). */
     int saved = errno;
@@ -732,11 +758,17 @@ static pid_t clone_sandbox(const struct launch *l)
     return (pid_t)syscall(SYS_clone, (unsigned long)flags, NULL, NULL, NULL, NULL);
 }
 
-static int explain_clone_failure(int saved, struct err *e)
+static void explain_refusal(struct sandbox_support *s, int saved, bool rootless);
+
+static int explain_clone_failure(int saved, enum sandbox_mode mode, struct err *e)
 {
-    const struct sandbox_support *s = sandbox_support();
-    if (!s->available)
-        return err_set(e, ERR_NAMESPACES, "%s", s->reason);
+    if (saved == EPERM || saved == ENOSPC || saved == EACCES || saved == EINVAL ||
+        saved == EUSERS) {
+        struct sandbox_support s;
+        memset(&s, 0, sizeof s);
+        explain_refusal(&s, saved, mode == SANDBOX_MODE_ROOTLESS);
+        return err_set(e, ERR_NAMESPACES, "%s", s.reason);
+    }
     errno = saved;
     return err_sys(e, "cannot create the sandbox's namespaces");
 }
@@ -816,7 +848,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_result *res, st
     double start = now_seconds();
     pid_t init = clone_sandbox(&l);
     if (init < 0) {
-        explain_clone_failure(errno, e);
+        explain_clone_failure(errno, l.mode, e);
         goto out_channels;
     }
     if (init == 0)

@@ -106,6 +106,11 @@ const struct sandbox_support *sandbox_support(void);
 const char *sandbox_mode_name(enum sandbox_mode mode);
 int sandbox_mode_parse(const char *text, enum sandbox_mode *out, struct err *e);
 
+/* The capabilities a sandbox in `mode` can hold at all: in privileged mode, what this
+ * process itself holds (some hosts' root lacks one in its bounding set); in rootless mode,
+ * all of them (a new user namespace starts with a full set). Requests are cut to this. */
+capmask sandbox_grantable(enum sandbox_mode mode);
+
 /* The mode `auto` resolves to for the current process. */
 enum sandbox_mode sandbox_effective_mode(enum sandbox_mode requested);
 
