@@ -752,8 +752,8 @@ static void choice_id_list(const struct lesson_quiz *q, char *out, size_t n)
     size_t len = 0;
     out[0] = '\0';
     for (size_t i = 0; i < q->n_choices; i++) {
-        if (!q->choices[i].id)
-            continue;
+        if (!q->choices[i].id || find_choice(q, q->choices[i].id) != &q->choices[i])
+            continue; /* a duplicate id, reported where it is defined */
         int w = snprintf(out + len, n - len, "%s%s", len ? ", " : "", q->choices[i].id);
         if (w < 0 || (size_t)w >= n - len)
             return;
@@ -1303,15 +1303,119 @@ static void line_col(const char *data, size_t off, int *line, int *col)
     }
 }
 
-/* The last non-blank character before byte offset `off`, or 0. */
-static char previous_char(const char *data, size_t off)
+/* The offset of the last non-blank character before byte offset `off`, or `off`. */
+static size_t previous_nonblank(const char *data, size_t off)
 {
-    while (off > 0) {
-        char c = data[--off];
+    for (size_t i = off; i > 0; i--) {
+        char c = data[i - 1];
         if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
-            return c;
+            return i - 1;
     }
-    return 0;
+    return off;
+}
+
+/* A token as the learner typed it: strings as they are ("steps"), anything else in
+ * quotes ('}'), so that punctuation stands out in the sentence. */
+static void show_token(const char *token, char *out, size_t n)
+{
+    if (token[0] == '"')
+        snprintf(out, n, "%s", token);
+    else if (strchr(token, '\''))
+        snprintf(out, n, "\"%s\"", token);
+    else
+        snprintf(out, n, "'%s'", token);
+}
+
+/* Byte offset where the problem starts. jansson reports where it stopped reading, at the
+ * end of the bad token (or at the newline that broke a string); editors want the start. */
+static size_t problem_offset(const char *data, size_t len, const json_error_t *je,
+                             const char *token, const char *msg)
+{
+    size_t pos = (size_t)je->position <= len ? (size_t)je->position : len;
+    size_t tlen = strlen(token);
+    if (tlen && pos >= tlen && memcmp(data + pos - tlen, token, tlen) == 0)
+        return pos - tlen;
+    if (strcmp(msg, "unexpected newline") == 0) {
+        /* The opening quote is the last one on the broken line. */
+        size_t i = pos;
+        while (i > 0 && data[i - 1] != '\n') {
+            i--;
+            if (data[i] == '"' && i + 1 < pos)
+                return i;
+        }
+    }
+    return pos;
+}
+
+static void describe_syntax(const json_error_t *je, const char *data, size_t token_off,
+                            const char *token, bool has_token, const char *msg, char *said,
+                            size_t n)
+{
+    char shown[256];
+    show_token(token, shown, sizeof shown);
+    bool at_eof = strstr(je->text, "near end of file") != NULL;
+
+    switch (json_error_code(je)) {
+    case json_error_duplicate_key:
+        snprintf(said, n, "duplicate key %s: each key may appear only once in an object", token);
+        return;
+    case json_error_end_of_input_expected:
+        snprintf(said, n, "unexpected %s after the end of the document: expected nothing more",
+                 shown);
+        return;
+    case json_error_invalid_utf8:
+        snprintf(said, n, "the text is not valid UTF-8 (%s)", msg);
+        return;
+    case json_error_null_character:
+        snprintf(said, n, "\\u0000 is not allowed in strings");
+        return;
+    case json_error_numeric_overflow:
+        snprintf(said, n, "number out of range: %s", has_token ? token : msg);
+        return;
+    default:
+        break;
+    }
+    if (at_eof && strncmp(msg, "'[' or '{' expected", 19) == 0)
+        snprintf(said, n, "the file is empty: expected a JSON object");
+    else if (at_eof && strcmp(msg, "']' expected") == 0)
+        snprintf(said, n, "the file ends inside an array: expected ',' or ']'");
+    else if (at_eof && strcmp(msg, "'}' expected") == 0)
+        snprintf(said, n, "the file ends inside an object: expected ',' or '}'");
+    else if (at_eof)
+        snprintf(said, n, "the file ends too early: %s", msg);
+    else if (strcmp(msg, "premature end of input") == 0)
+        snprintf(said, n, "the file ends inside the string %s: expected a closing '\"'", token);
+    else if (has_token && (strcmp(token, "}") == 0 || strcmp(token, "]") == 0) &&
+             data[previous_nonblank(data, token_off)] == ',')
+        snprintf(said, n, "trailing comma before %s: JSON allows no comma after the last item",
+                 shown);
+    else if (strncmp(msg, "'[' or '{' expected", 19) == 0)
+        snprintf(said, n, "expected a JSON object starting with '{', found %s%s", shown,
+                 token[0] == '/' || token[0] == '#' ? " (JSON has no comments)" : "");
+    else if (strcmp(msg, "string or '}' expected") == 0)
+        snprintf(said, n, "expected a key in double quotes or '}', found %s", shown);
+    else if (strcmp(msg, "'}' expected") == 0)
+        snprintf(said, n, "expected ',' or '}' after a value, found %s (a missing comma?)", shown);
+    else if (strcmp(msg, "']' expected") == 0)
+        snprintf(said, n, "expected ',' or ']' after a value, found %s (a missing comma?)", shown);
+    else if (strcmp(msg, "':' expected") == 0)
+        snprintf(said, n, "expected ':' after the key, found %s", shown);
+    else if (strcmp(msg, "invalid token") == 0 || strcmp(msg, "unexpected token") == 0)
+        snprintf(said, n,
+                 "unexpected %s: expected a value (a string in double quotes, a number, true, "
+                 "false, null, an array or an object)",
+                 shown);
+    else if (strcmp(msg, "unexpected newline") == 0)
+        snprintf(said, n, "a string cannot span lines: close it with '\"' or write \\n");
+    else if (strcmp(msg, "invalid escape") == 0)
+        snprintf(said, n,
+                 "invalid escape in %s: expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t "
+                 "\\uXXXX",
+                 token);
+    else if (strncmp(msg, "control character", 17) == 0)
+        snprintf(said, n, "%s in a string: write it as an escape such as \\t", msg);
+    else
+        snprintf(said, n, "%s", je->text);
 }
 
 static void report_syntax(struct loader *ld, const char *data, size_t len, const json_error_t *je)
@@ -1319,88 +1423,14 @@ static void report_syntax(struct loader *ld, const char *data, size_t len, const
     char token[200] = "";
     char msg[200];
     bool has_token = near_token(je->text, token, sizeof token);
-    int line = je->line, col = je->column;
-    size_t token_off = (size_t)je->position;
-    /* jansson points at the end of the bad token; editors want its start. */
-    if (has_token && (size_t)je->position >= strlen(token) && (size_t)je->position <= len &&
-        memcmp(data + je->position - strlen(token), token, strlen(token)) == 0) {
-        token_off = (size_t)je->position - strlen(token);
-        line_col(data, token_off, &line, &col);
-    }
-    if (line < 1)
-        line = 1;
-    if (col < 1)
-        col = 1;
     jansson_message(je->text, msg, sizeof msg);
-    bool at_eof = strstr(je->text, "near end of file") != NULL;
+    size_t off = problem_offset(data, len, je, token, msg);
     char said[1024];
-
-    switch (json_error_code(je)) {
-    case json_error_duplicate_key:
-        snprintf(said, sizeof said, "duplicate key %s: each key may appear only once in an object",
-                 token);
-        break;
-    case json_error_end_of_input_expected:
-        snprintf(said, sizeof said,
-                 "unexpected '%s' after the end of the document: expected nothing more", token);
-        break;
-    case json_error_premature_end_of_input:
-        snprintf(said, sizeof said,
-                 "the file ends too early%s%s: a string, array or object is "
-                 "not closed",
-                 has_token ? " inside " : "", has_token ? token : "");
-        break;
-    case json_error_invalid_utf8:
-        snprintf(said, sizeof said, "the text is not valid UTF-8 (%s)", msg);
-        break;
-    case json_error_null_character:
-        snprintf(said, sizeof said, "\\u0000 is not allowed in strings");
-        break;
-    case json_error_numeric_overflow:
-        snprintf(said, sizeof said, "number out of range: %s", has_token ? token : msg);
-        break;
-    default:
-        if (has_token && (strcmp(token, "}") == 0 || strcmp(token, "]") == 0) &&
-            previous_char(data, token_off) == ',')
-            snprintf(said, sizeof said,
-                     "trailing comma before '%s': JSON allows no comma after the last item", token);
-        else if (at_eof && strncmp(msg, "'[' or '{' expected", 19) == 0)
-            snprintf(said, sizeof said, "the file is empty: expected a JSON object");
-        else if (at_eof)
-            snprintf(said, sizeof said, "the file ends too early: %s", msg);
-        else if (strncmp(msg, "'[' or '{' expected", 19) == 0)
-            snprintf(said, sizeof said, "expected a JSON object starting with '{', found '%s'%s",
-                     token, token[0] == '/' || token[0] == '#' ? " (JSON has no comments)" : "");
-        else if (strcmp(msg, "string or '}' expected") == 0)
-            snprintf(said, sizeof said, "expected a key in double quotes or '}', found '%s'",
-                     token);
-        else if (strcmp(msg, "'}' expected") == 0)
-            snprintf(said, sizeof said,
-                     "expected ',' or '}' after a value, found '%s' (a missing comma?)", token);
-        else if (strcmp(msg, "']' expected") == 0)
-            snprintf(said, sizeof said,
-                     "expected ',' or ']' after a value, found '%s' (a missing comma?)", token);
-        else if (strcmp(msg, "':' expected") == 0)
-            snprintf(said, sizeof said, "expected ':' after the key, found '%s'", token);
-        else if (strcmp(msg, "invalid token") == 0 || strcmp(msg, "unexpected token") == 0)
-            snprintf(said, sizeof said,
-                     "unexpected '%s': expected a value (a string in double quotes, a number, "
-                     "true, false, null, an array or an object)",
-                     token);
-        else if (strcmp(msg, "unexpected newline") == 0)
-            snprintf(said, sizeof said,
-                     "a string cannot span lines: close it with '\"' or write \\n");
-        else if (strcmp(msg, "invalid escape") == 0)
-            snprintf(said, sizeof said,
-                     "invalid escape in %s: expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t "
-                     "\\uXXXX",
-                     token);
-        else if (strncmp(msg, "control character", 17) == 0)
-            snprintf(said, sizeof said, "%s in a string: write it as an escape such as \\t", msg);
-        else
-            snprintf(said, sizeof said, "%s", je->text);
-        break;
-    }
+    describe_syntax(je, data, off, token, has_token, msg, said, sizeof said);
+    if (strncmp(said, "trailing comma", 14) == 0)
+        off = previous_nonblank(data, off); /* point at the comma itself */
+    int line, col;
+    line_col(data, off, &line, &col);
     char *out = NULL;
     if (asprintf(&out, "%s:%d:%d: %s", ld->name, line, col, said) < 0)
         out = NULL;
