@@ -161,7 +161,7 @@ static const char *value_phrase(const json_t *v)
     case JSON_INTEGER:
         return "an integer";
     case JSON_REAL:
-        return "a number with a fraction";
+        return "a number with a decimal point";
     case JSON_TRUE:
         return "true";
     case JSON_FALSE:

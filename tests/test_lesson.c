@@ -571,6 +571,78 @@ static void test_errno_names(void **state)
     }
 }
 
+/* Each error line names the file and then either LINE:COL (syntax) or a JSON pointer. */
+static void assert_error_lines_well_formed(const struct lesson_errors *errs, const char *name)
+{
+    assert_true(errs->count > 0);
+    size_t n = strlen(name);
+    for (size_t i = 0; i < errs->count; i++) {
+        const char *line = errs->lines[i];
+        assert_int_equal(strncmp(line, name, n), 0);
+        unsigned l, c;
+        char sep;
+        bool syntax =
+            sscanf(line + n, ":%u:%u%c", &l, &c, &sep) == 3 && sep == ':' && l >= 1 && c >= 1;
+        bool semantic = strncmp(line + n, ": /", 3) == 0;
+        if (!syntax && !semantic)
+            fail_msg("malformed error line: %s", line);
+    }
+}
+
+/* Every prefix of the sample and many single-byte mutations: never a crash (ASan watches),
+ * never a lesson together with errors, never a failure without an error line. */
+static void test_damaged_samples(void **state)
+{
+    (void)state;
+    char *path = data_path("valid/sample.json");
+    size_t len;
+    char *data = read_all(path, &len);
+    assert_non_null(data);
+    for (size_t cut = 0; cut < len; cut++) {
+        struct lesson_errors errs = {0};
+        struct lesson *l = lesson_load_buffer("cut.json", data, cut, &errs, NULL);
+        /* Only trailing whitespace may be missing from a valid prefix. */
+        if (l) {
+            assert_int_equal(errs.count, 0);
+            for (size_t k = cut; k < len; k++)
+                assert_true(data[k] == ' ' || data[k] == '\n');
+        } else {
+            assert_error_lines_well_formed(&errs, "cut.json");
+        }
+        lesson_free(l);
+        lesson_errors_release(&errs);
+    }
+    static const char replacements[] = "{}[],:\"0a-\\ \n";
+    unsigned seed = 12345;
+    size_t loaded = 0, rejected = 0;
+    char *copy = malloc(len);
+    assert_non_null(copy);
+    for (int round = 0; round < 3000; round++) {
+        memcpy(copy, data, len);
+        seed = seed * 1103515245u + 12345u;
+        size_t at = (seed >> 8) % len;
+        seed = seed * 1103515245u + 12345u;
+        copy[at] = replacements[(seed >> 8) % (sizeof replacements - 1)];
+        struct lesson_errors errs = {0};
+        struct lesson *l = lesson_load_buffer("mutant.json", copy, len, &errs, NULL);
+        if (l) {
+            assert_int_equal(errs.count, 0);
+            loaded++;
+        } else {
+            assert_error_lines_well_formed(&errs, "mutant.json");
+            rejected++;
+        }
+        lesson_free(l);
+        lesson_errors_release(&errs);
+    }
+    /* Both sides were exercised: the mutations hit syntax and values alike. */
+    assert_true(loaded > 0);
+    assert_true(rejected > 1000);
+    free(copy);
+    free(data);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_course_duplicate_quiz_id),
         cmocka_unit_test(test_course_missing_and_broken_lessons),
         cmocka_unit_test(test_errno_names),
+        cmocka_unit_test(test_damaged_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
