@@ -222,6 +222,21 @@ static void take_string(struct loader *ld, json_t *obj, const char *at, const ch
         *out = dup_or_report(ld, child, json_string_value(v));
 }
 
+/* A shell command: a string with something in it. */
+static void take_command(struct loader *ld, json_t *obj, const char *at, const char *key,
+                         bool required, char **out)
+{
+    char child[PTR_MAX];
+    json_t *v = member(ld, obj, at, key, K_STRING, required, child);
+    if (!v)
+        return;
+    if (strspn(json_string_value(v), " \t\n") == strlen(json_string_value(v))) {
+        report(ld, child, "expected a shell command, got an empty string");
+        return;
+    }
+    *out = dup_or_report(ld, child, json_string_value(v));
+}
+
 static void take_bool(struct loader *ld, json_t *obj, const char *at, const char *key, bool *out)
 {
     char child[PTR_MAX];
@@ -244,8 +259,8 @@ static void take_string_array(struct loader *ld, json_t *obj, const char *at, co
     *n = json_array_size(arr);
     size_t i;
     json_t *item;
-    json_array_foreach(arr, i, item)
-    {
+    for (i = 0; i < json_array_size(arr); i++) {
+        item = json_array_get(arr, i);
         ptr_index(item_at, child, i);
         if (expect_kind(ld, item, item_at, K_STRING))
             (*out)[i] = dup_or_report(ld, item_at, json_string_value(item));
@@ -276,12 +291,10 @@ static bool in_list(const char *const *items, const char *text)
 static void check_keys(struct loader *ld, json_t *obj, const char *at, const char *const *allowed,
                        const char *const *quiet)
 {
-    const char *key;
-    json_t *v;
     char list[512];
     join_list(list, sizeof list, allowed, "");
-    json_object_foreach(obj, key, v)
-    {
+    for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
+        const char *key = json_object_iter_key(it);
         if (in_list(allowed, key) || (quiet && in_list(quiet, key)))
             continue;
         report(ld, at, "unknown key \"%s\" (expected one of: %s)", key, list);
@@ -350,67 +363,24 @@ static bool regex_ok(struct loader *ld, const char *at, const char *pattern, int
     return false;
 }
 
+/* errno names a check may expect (the ones probes and commands report). */
+/* clang-format off */
+#define E(name) {#name, name}
 static const struct {
     const char *name;
     int value;
 } errno_names[] = {
-    {"EPERM", EPERM},
-    {"ENOENT", ENOENT},
-    {"ESRCH", ESRCH},
-    {"EINTR", EINTR},
-    {"EIO", EIO},
-    {"ENXIO", ENXIO},
-    {"E2BIG", E2BIG},
-    {"ENOEXEC", ENOEXEC},
-    {"EBADF", EBADF},
-    {"ECHILD", ECHILD},
-    {"EAGAIN", EAGAIN},
-    {"ENOMEM", ENOMEM},
-    {"EACCES", EACCES},
-    {"EFAULT", EFAULT},
-    {"EBUSY", EBUSY},
-    {"EEXIST", EEXIST},
-    {"EXDEV", EXDEV},
-    {"ENODEV", ENODEV},
-    {"ENOTDIR", ENOTDIR},
-    {"EISDIR", EISDIR},
-    {"EINVAL", EINVAL},
-    {"ENFILE", ENFILE},
-    {"EMFILE", EMFILE},
-    {"ENOTTY", ENOTTY},
-    {"ETXTBSY", ETXTBSY},
-    {"EFBIG", EFBIG},
-    {"ENOSPC", ENOSPC},
-    {"ESPIPE", ESPIPE},
-    {"EROFS", EROFS},
-    {"EMLINK", EMLINK},
-    {"EPIPE", EPIPE},
-    {"EDOM", EDOM},
-    {"ERANGE", ERANGE},
-    {"ENAMETOOLONG", ENAMETOOLONG},
-    {"ENOSYS", ENOSYS},
-    {"ENOTEMPTY", ENOTEMPTY},
-    {"ELOOP", ELOOP},
-    {"EOVERFLOW", EOVERFLOW},
-    {"ENOTSOCK", ENOTSOCK},
-    {"EPROTONOSUPPORT", EPROTONOSUPPORT},
-    {"EOPNOTSUPP", EOPNOTSUPP},
-    {"ENOTSUP", ENOTSUP},
-    {"EAFNOSUPPORT", EAFNOSUPPORT},
-    {"EADDRINUSE", EADDRINUSE},
-    {"EADDRNOTAVAIL", EADDRNOTAVAIL},
-    {"ENETDOWN", ENETDOWN},
-    {"ENETUNREACH", ENETUNREACH},
-    {"ECONNRESET", ECONNRESET},
-    {"ECONNREFUSED", ECONNREFUSED},
-    {"ETIMEDOUT", ETIMEDOUT},
-    {"EHOSTUNREACH", EHOSTUNREACH},
-    {"ECONNABORTED", ECONNABORTED},
-    {"EPROTO", EPROTO},
-    {"ENOTCONN", ENOTCONN},
-    {"EDQUOT", EDQUOT},
-    {"ECANCELED", ECANCELED},
+    E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG), E(ENOEXEC), E(EBADF),
+    E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES), E(EFAULT), E(EBUSY), E(EEXIST), E(EXDEV), E(ENODEV),
+    E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE), E(EMFILE), E(ENOTTY), E(ETXTBSY), E(EFBIG),
+    E(ENOSPC), E(ESPIPE), E(EROFS), E(EMLINK), E(EPIPE), E(EDOM), E(ERANGE), E(ENAMETOOLONG),
+    E(ENOSYS), E(ENOTEMPTY), E(ELOOP), E(EOVERFLOW), E(ENOTSOCK), E(EPROTONOSUPPORT), E(EOPNOTSUPP),
+    E(ENOTSUP), E(EAFNOSUPPORT), E(EADDRINUSE), E(EADDRNOTAVAIL), E(ENETDOWN), E(ENETUNREACH),
+    E(ECONNRESET), E(ECONNREFUSED), E(ETIMEDOUT), E(EHOSTUNREACH), E(ECONNABORTED), E(EPROTO),
+    E(ENOTCONN), E(EDQUOT), E(ECANCELED),
 };
+#undef E
+/* clang-format on */
 
 static int errno_from_name(const char *name)
 {
@@ -462,8 +432,8 @@ static bool parse_cap_set(struct loader *ld, const char *at, json_t *v, bool all
     size_t i;
     json_t *item;
     char item_at[PTR_MAX];
-    json_array_foreach(v, i, item)
-    {
+    for (i = 0; i < json_array_size(v); i++) {
+        item = json_array_get(v, i);
         ptr_index(item_at, at, i);
         unsigned cap;
         if (!expect_kind(ld, item, item_at, K_STRING) ||
@@ -528,8 +498,8 @@ static void parse_cap_list(struct loader *ld, json_t *obj, const char *at, const
         return;
     size_t i;
     json_t *item;
-    json_array_foreach(arr, i, item)
-    {
+    for (i = 0; i < json_array_size(arr); i++) {
+        item = json_array_get(arr, i);
         ptr_index(item_at, child, i);
         if (!expect_kind(ld, item, item_at, K_STRING))
             continue;
@@ -587,8 +557,8 @@ static void parse_sandbox(struct loader *ld, json_t *obj, const char *at, struct
         size_t i;
         json_t *item;
         char item_at[PTR_MAX];
-        json_array_foreach(modes, i, item)
-        {
+        for (i = 0; i < json_array_size(modes); i++) {
+            item = json_array_get(modes, i);
             ptr_index(item_at, child, i);
             if (!expect_kind(ld, item, item_at, K_STRING))
                 continue;
@@ -681,14 +651,19 @@ static void parse_check_fields(struct loader *ld, json_t *obj, const char *at,
         report(ld, at,
                "expected \"run\" (a shell command) or \"probe\" (a capability name for the "
                "built-in probe)");
-    take_string(ld, obj, at, "run", false, &check->run);
+    take_command(ld, obj, at, "run", false, &check->run);
     json_t *p = member(ld, obj, at, "probe", K_STRING, false, child);
     if (p) {
         unsigned cap;
         if (parse_one_cap(ld, child, json_string_value(p), &cap))
             check->probe = (int)cap;
     }
-    take_string(ld, obj, at, "tool", false, &check->tool);
+    json_t *tool = member(ld, obj, at, "tool", K_STRING, false, child);
+    if (tool && (!json_string_value(tool)[0] || strpbrk(json_string_value(tool), " \t\n")))
+        report(ld, child, "\"%s\" is not a program name: expected one program, such as \"ping\"",
+               json_string_value(tool));
+    else if (tool)
+        check->tool = dup_or_report(ld, child, json_string_value(tool));
     parse_expect(ld, obj, at, &check->expect);
     take_string(ld, obj, at, "message", false, &check->message);
 }
@@ -709,8 +684,8 @@ static void parse_experiment_checks(struct loader *ld, json_t *step_obj, const c
     step->n_checks = json_array_size(arr);
     size_t i;
     json_t *item;
-    json_array_foreach(arr, i, item)
-    {
+    for (i = 0; i < json_array_size(arr); i++) {
+        item = json_array_get(arr, i);
         struct lesson_check *check = &step->checks[i];
         check->probe = -1;
         check->sandbox = &step->sandbox;
@@ -800,8 +775,8 @@ static void parse_choices(struct loader *ld, json_t *obj, const char *at, struct
     q->n_choices = json_array_size(arr);
     size_t i;
     json_t *item;
-    json_array_foreach(arr, i, item)
-    {
+    for (i = 0; i < json_array_size(arr); i++) {
+        item = json_array_get(arr, i);
         ptr_index(item_at, child, i);
         if (!expect_kind(ld, item, item_at, K_OBJECT))
             continue;
@@ -870,8 +845,8 @@ static void parse_answer(struct loader *ld, json_t *obj, const char *at, struct 
     q->n_answers = json_array_size(v);
     size_t i;
     json_t *item;
-    json_array_foreach(v, i, item)
-    {
+    for (i = 0; i < json_array_size(v); i++) {
+        item = json_array_get(v, i);
         ptr_index(item_at, child, i);
         if (text) {
             if (!expect_kind(ld, item, item_at, K_STRING) ||
@@ -944,8 +919,8 @@ static void parse_feedback_answer(struct loader *ld, json_t *v, const char *at,
         size_t i;
         json_t *item;
         char item_at[PTR_MAX];
-        json_array_foreach(v, i, item)
-        {
+        for (i = 0; i < json_array_size(v); i++) {
+            item = json_array_get(v, i);
             ptr_index(item_at, at, i);
             if (!check_choice_id(ld, q, item_at, item)) {
                 ok = false;
@@ -986,8 +961,8 @@ static void parse_feedback(struct loader *ld, json_t *obj, const char *at, struc
     q->n_feedback = json_array_size(arr);
     size_t i;
     json_t *item;
-    json_array_foreach(arr, i, item)
-    {
+    for (i = 0; i < json_array_size(arr); i++) {
+        item = json_array_get(arr, i);
         ptr_index(item_at, child, i);
         if (!expect_kind(ld, item, item_at, K_OBJECT))
             continue;
@@ -1028,7 +1003,7 @@ static void parse_proof(struct loader *ld, json_t *obj, const char *at, struct l
         ptr_key(sb_at, child, "sandbox");
         parse_sandbox(ld, sb, sb_at, &q->proof->sandbox, true);
     }
-    take_string(ld, p, child, "run", true, &q->proof->run);
+    take_command(ld, p, child, "run", true, &q->proof->run);
     parse_expect(ld, p, child, &q->proof->expect);
 }
 
@@ -1250,8 +1225,8 @@ static void parse_lesson(struct loader *ld, json_t *root, struct lesson *lesson)
     long previous_experiment = -1;
     size_t i;
     json_t *item;
-    json_array_foreach(steps, i, item)
-    {
+    for (i = 0; i < json_array_size(steps); i++) {
+        item = json_array_get(steps, i);
         ptr_index(step_at, child, i);
         parse_step(ld, item, step_at, lesson, i, previous_experiment);
         if (lesson->steps[i].kind == STEP_EXPERIMENT && json_is_object(item))
@@ -1631,8 +1606,8 @@ static void parse_course(struct loader *ld, json_t *root, struct course *c)
     size_t i;
     json_t *item;
     bool all_loaded = true;
-    json_array_foreach(lessons, i, item)
-    {
+    for (i = 0; i < json_array_size(lessons); i++) {
+        item = json_array_get(lessons, i);
         ptr_index(item_at, child, i);
         if (!expect_kind(ld, item, item_at, K_STRING)) {
             all_loaded = false;
