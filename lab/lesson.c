@@ -948,6 +948,63 @@ static void parse_feedback_answer(struct loader *ld, json_t *v, const char *at,
     free(picked);
 }
 
+static void report_correct_feedback(struct loader *ld, const char *at,
+                                    const struct lesson_feedback *fb)
+{
+    report(ld, at, "\"%s\" is the correct answer: feedback is only shown for wrong answers",
+           fb->answer);
+}
+
+/* Feedback is for wrong answers: one the grader accepts would never be shown. */
+static void check_feedback_is_wrong(struct loader *ld, const char *at, const struct lesson_quiz *q,
+                                    const struct lesson_feedback *fb)
+{
+    switch (q->kind) {
+    case QUIZ_CAPABILITY:
+    case QUIZ_CAPABILITY_SET:
+        if (q->answer_caps && fb->caps == q->answer_caps)
+            report_correct_feedback(ld, at, fb);
+        return;
+    case QUIZ_CHOICE:
+        if (q->n_answers == 1 && q->answers[0] && strcmp(q->answers[0], fb->answer) == 0)
+            report_correct_feedback(ld, at, fb);
+        return;
+    case QUIZ_MULTI_CHOICE: {
+        bool *picked = calloc(q->n_choices ? q->n_choices : 1, sizeof *picked);
+        if (!picked)
+            return;
+        for (size_t i = 0; i < q->n_answers; i++) {
+            const struct lesson_choice *c = q->answers[i] ? find_choice(q, q->answers[i]) : NULL;
+            if (c)
+                picked[c - q->choices] = true;
+        }
+        char *key = choice_set_text(q, picked);
+        if (key && strcmp(key, fb->answer) == 0)
+            report_correct_feedback(ld, at, fb);
+        free(key);
+        free(picked);
+        return;
+    }
+    case QUIZ_TEXT:
+        for (size_t i = 0; i < q->n_answers; i++) {
+            regex_t re;
+            if (!q->answers[i] ||
+                regcomp(&re, q->answers[i], REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0)
+                continue;
+            bool match = regexec(&re, fb->answer, 0, NULL, 0) == 0;
+            regfree(&re);
+            if (match) {
+                report(ld, at,
+                       "\"%s\" matches the answer pattern \"%s\", so it is graded correct and "
+                       "this feedback is never shown",
+                       fb->answer, q->answers[i]);
+                return;
+            }
+        }
+        return;
+    }
+}
+
 static void parse_feedback(struct loader *ld, json_t *obj, const char *at, struct lesson_quiz *q)
 {
     static const char *const feedback_keys[] = {"answer", "text", NULL};
@@ -973,6 +1030,8 @@ static void parse_feedback(struct loader *ld, json_t *obj, const char *at, struc
             report(ld, item_at, "missing required key \"answer\"");
         else
             parse_feedback_answer(ld, answer, answer_at, q, &q->feedback[i]);
+        if (q->feedback[i].answer)
+            check_feedback_is_wrong(ld, answer_at, q, &q->feedback[i]);
         take_string(ld, item, item_at, "text", true, &q->feedback[i].text);
     }
 }
