@@ -73,6 +73,15 @@ out=$(CAPLAB_DATA="$tmp/none" "$CAPLAB" lint 2>&1)
 t_eq "no path and no bundled course: exit 1" "$?" 1
 t_match "no bundled course is reported by name" "$out" "$tmp/none/lessons/course.json"
 
+# The course shipped in lessons/ must always lint clean.
+if [ -f lessons/course.json ]; then
+    out=$(CAPLAB_DATA="$PWD" "$CAPLAB" lint 2>&1)
+    t_eq "the bundled course lints clean" "$?" 0
+    t_match "the bundled course: summary" "$out" "^lint: [0-9]+ files, 0 errors$"
+else
+    t_skip "the bundled course lints clean" "lessons/course.json is not written yet"
+fi
+
 # Usage.
 out=$("$CAPLAB" lint --no-such-option 2>&1)
 t_eq "an unknown option is a usage error (exit 2)" "$?" 2
