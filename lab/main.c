@@ -34,7 +34,23 @@ static const char run_usage[] =
     "Exit status: the command's (126 cannot execute, 127 not found, 128+N signal N);\n"
     "124 timeout; 125 the sandbox could not be built; 122 the kernel refuses namespaces.";
 
+static const char lint_usage[] =
+    "Usage: caplab lint [--verify] [PATH...]\n"
+    "\n"
+    "Check lessons and courses and print every error found, one a line:\n"
+    "  FILE:LINE:COLUMN: message          JSON syntax\n"
+    "  FILE: /json/pointer: message       the lesson format (what was expected)\n"
+    "\n"
+    "PATH is a course file, a lesson file or a directory (every *.json in it; a\n"
+    "course.json there is read as a course). Without PATH, the bundled course.\n"
+    "\n"
+    "  --verify    also run every check against the kernel (not available yet)\n"
+    "  -h, --help  this help\n"
+    "\n"
+    "Exit status: 0 no errors, 1 errors found, 2 usage.";
+
 const struct cli_command cli_commands[] = {
+    {"lint", cli_lint, "check lesson and course files for errors", lint_usage},
     {"run", cli_run, "run a command or shell with chosen capabilities", run_usage},
     {NULL, NULL, NULL, NULL},
 };
