@@ -128,6 +128,23 @@ for mode in "${MODES[@]}"; do
         t_fail "60 random drop/add combinations exact [$mode]" "$detail"; fi
 done
 
+# --- rootless with a subordinate id range (newuidmap), in a private mount namespace so
+# the host's /etc/subuid is never touched --------------------------------------------------
+if [ $ROOT_OK = 1 ] && [ -x /usr/bin/newuidmap ]; then
+    ids=$(mktemp -d)
+    echo "nobody:200000:65536" >"$ids/subuid"
+    printf 'nogroup:200000:65536\n65534:200000:65536\n' >"$ids/subgid"
+    out=$(unshare -m sh -c 'mount --bind "$1/subuid" /etc/subuid && mount --bind "$1/subgid" /etc/subgid &&
+        setpriv --reuid=65534 --regid=65534 --clear-groups --reset-env "$2" run --setup "touch /tmp/f" -- \
+            sh -c "cat /proc/self/uid_map; chown 1000:1000 /tmp/f && stat -c OWNER=%u:%g /tmp/f" &&
+        setpriv --reuid=65534 --regid=65534 --clear-groups --reset-env "$2" run --user 1000 -- \
+            sh -c "id -u; grep CapEff /proc/self/status"' sh "$ids" "$C" 2>&1)
+    t_match "rootless with a subuid range maps 1..65536" "$out" "1[[:space:]]+200000[[:space:]]+65536"
+    t_match "rootless with a range: chown to uid 1000 works" "$out" "OWNER=1000:1000"
+    t_match "rootless with a range: --user 1000 runs with no effective capabilities" "$out" "CapEff:[[:space:]]+0000000000000000"
+    rm -rf "$ids"
+fi
+
 # --- behaviour of real commands -------------------------------------------------------------
 if command -v ping >/dev/null; then
     out=$("$C" run --cap-drop NET_RAW -- ping -c1 -W1 127.0.0.1 2>&1)
