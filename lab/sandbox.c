@@ -22,6 +22,7 @@
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -54,7 +55,8 @@ struct launch {
     int error_w;      /* sandbox failures, as text, to the parent */
     int status_w;     /* init reports the command's wait status here */
     int out_w, err_w; /* capture pipes, or -1 */
-    int pty_slave;    /* interactive, or -1 */
+    int pty_sock;     /* interactive: the init sends the pty master back on it, or -1 */
+    int pty_slave;    /* interactive: set inside, once the pty exists, or -1 */
 };
 
 static double now_seconds(void)
@@ -275,10 +277,77 @@ static void init_drop_privileges(void)
     cap_free(c);
 }
 
-static _Noreturn void init_main(const struct launch *l)
+/* Send one fd over a unix socket (SCM_RIGHTS). */
+static int send_fd(int sock, int fd)
+{
+    char byte = 'p';
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+    return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+static int receive_fd(int sock)
+{
+    char byte;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    ssize_t n;
+    while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    struct cmsghdr *cmsg = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+        return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+    return fd;
+}
+
+/* The shell's terminal comes from the sandbox's own devpts instance, so `tty` names a
+ * device that exists inside; the master goes to the parent, which relays it. */
+static int open_inner_pty(struct launch *l, struct err *e)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
+        return err_sys(e, "cannot open a pseudo-terminal for the shell");
+    const char *name = ptsname(master);
+    l->pty_slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+    if (l->pty_slave < 0 || send_fd(l->pty_sock, master) < 0) {
+        close(master);
+        return err_sys(e, "cannot open the shell's terminal");
+    }
+    close(master);
+    close(l->pty_sock);
+    return 0;
+}
+
+static _Noreturn void init_main(const struct launch *launch)
 {
     struct err e = {0};
+    struct launch copy = *launch;
+    struct launch *l = &copy;
     if (run_setup(l, &e) < 0)
+        child_fail(l->error_w, &e);
+    if (l->pty_sock >= 0 && open_inner_pty(l, &e) < 0)
         child_fail(l->error_w, &e);
 
     pid_t command = fork();
@@ -459,7 +528,7 @@ static int check_identity(const struct launch *l, struct err *e)
 
 /* Pipes and pty: child ends are inherited, parent ends are close-on-exec. */
 struct channels {
-    int sync_w, error_r, status_r, out_r, err_r, pty_master;
+    int sync_w, error_r, status_r, out_r, err_r, pty_sock, pty_master;
 };
 
 static void close_fd(int *fd)
@@ -472,8 +541,8 @@ static void close_fd(int *fd)
 static int open_channels(struct launch *l, struct channels *ch, struct err *e)
 {
     int p[2];
-    *ch = (struct channels){-1, -1, -1, -1, -1, -1};
-    l->sync_r = l->error_w = l->status_w = l->out_w = l->err_w = l->pty_slave = -1;
+    *ch = (struct channels){-1, -1, -1, -1, -1, -1, -1};
+    l->sync_r = l->error_w = l->status_w = l->out_w = l->err_w = l->pty_sock = l->pty_slave = -1;
     if (pipe2(p, O_CLOEXEC) < 0)
         return err_sys(e, "pipe");
     l->sync_r = p[0], ch->sync_w = p[1];
@@ -492,13 +561,9 @@ static int open_channels(struct launch *l, struct channels *ch, struct err *e)
         ch->err_r = p[0], l->err_w = p[1];
     }
     if (!l->cfg->argv && !l->cfg->fn) {
-        ch->pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (ch->pty_master < 0 || grantpt(ch->pty_master) < 0 || unlockpt(ch->pty_master) < 0)
-            return err_sys(e, "cannot open a pseudo-terminal for the shell");
-        const char *name = ptsname(ch->pty_master);
-        l->pty_slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
-        if (l->pty_slave < 0)
-            return err_sys(e, "cannot open the shell's terminal");
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0)
+            return err_sys(e, "socketpair");
+        ch->pty_sock = p[0], l->pty_sock = p[1];
     }
     return 0;
 }
@@ -510,7 +575,7 @@ static void close_child_ends(struct launch *l)
     close_fd(&l->status_w);
     close_fd(&l->out_w);
     close_fd(&l->err_w);
-    close_fd(&l->pty_slave);
+    close_fd(&l->pty_sock);
 }
 
 static void close_channels(struct channels *ch)
@@ -520,6 +585,7 @@ static void close_channels(struct channels *ch)
     close_fd(&ch->status_r);
     close_fd(&ch->out_r);
     close_fd(&ch->err_r);
+    close_fd(&ch->pty_sock);
     close_fd(&ch->pty_master);
 }
 
@@ -717,6 +783,11 @@ static void run_loop(pid_t init, const struct sandbox_config *cfg, struct channe
             kill(init, SIGKILL);
             break;
         }
+        if (!st->stdin_open && ch->pty_master >= 0) {
+            /* Input ended (not a terminal): keep saying end-of-file until the shell, which
+             * may have discarded an early Ctrl-D while setting up its line editor, exits. */
+            write_all(ch->pty_master, "\x04", 1);
+        }
         if (window_changed && ch->pty_master >= 0) {
             window_changed = 0;
             copy_window_size(ch->pty_master);
@@ -823,7 +894,7 @@ static int prepare_launch(const struct sandbox_config *cfg, struct launch *l, st
 int sandbox_run(const struct sandbox_config *cfg, struct sandbox_result *res, struct err *e)
 {
     struct launch l;
-    struct channels ch = {-1, -1, -1, -1, -1, -1};
+    struct channels ch = {-1, -1, -1, -1, -1, -1, -1};
     struct loop_state st = {.stdin_open = true};
     struct saved_signals saved;
     struct termios saved_tty;
@@ -839,11 +910,9 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_result *res, st
     if (open_channels(&l, &ch, e) < 0)
         goto out_channels;
 
-    bool interactive = ch.pty_master >= 0;
-    if (interactive) {
+    bool interactive = ch.pty_sock >= 0;
+    if (interactive)
         print_banner(&l);
-        copy_window_size(ch.pty_master);
-    }
     fflush(NULL);
     double start = now_seconds();
     pid_t init = clone_sandbox(&l);
@@ -866,6 +935,13 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_result *res, st
     if (write(ch.sync_w, "g", 1) != 1)
         kill(init, SIGKILL);
     close_fd(&ch.sync_w);
+    if (interactive) {
+        /* -1 when the sandbox failed first: its error pipe says why. */
+        ch.pty_master = receive_fd(ch.pty_sock);
+        close_fd(&ch.pty_sock);
+        if (ch.pty_master >= 0)
+            copy_window_size(ch.pty_master);
+    }
 
     if (interactive && isatty(0) && tcgetattr(0, &saved_tty) == 0) {
         struct termios raw = saved_tty;
