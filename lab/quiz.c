@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #define CAP_TEXT_MAX 96
-#define MAX_ITEMS 128
+#define MAX_ITEMS    128
 
 /* ---- a small growing string; an allocation failure sticks and is checked once ---- */
 
@@ -74,8 +74,8 @@ static char *sb_take(struct sbuf *b)
 /* ---- names ---- */
 
 static const char *const verdict_names[] = {
-    [QUIZ_VERDICT_CORRECT] = "correct",     [QUIZ_VERDICT_PARTIAL] = "partial",
-    [QUIZ_VERDICT_WRONG] = "wrong",         [QUIZ_VERDICT_NEAR_MISS] = "near-miss",
+    [QUIZ_VERDICT_CORRECT] = "correct", [QUIZ_VERDICT_PARTIAL] = "partial",
+    [QUIZ_VERDICT_WRONG] = "wrong",     [QUIZ_VERDICT_NEAR_MISS] = "near-miss",
     [QUIZ_VERDICT_INVALID] = "invalid",
 };
 
@@ -159,9 +159,15 @@ static enum item_status classify(const char *text, unsigned *cap, const char **n
     return *near ? ITEM_NEAR : ITEM_BAD;
 }
 
+/* "and", and words without a letter or digit (stray punctuation). */
 static bool is_filler_word(const char *w)
 {
-    return strcasecmp(w, "and") == 0 || strcmp(w, "&") == 0 || strcmp(w, "+") == 0;
+    if (strcasecmp(w, "and") == 0)
+        return true;
+    for (; *w; w++)
+        if (isalnum((unsigned char)*w))
+            return false;
+    return true;
 }
 
 static void join_words(char *const *words, size_t from, size_t to, char *out, size_t n)
@@ -261,8 +267,8 @@ static void generic_cap_sentence(struct sbuf *b, unsigned cap, const struct quiz
     const char *name = caps_name(cap);
     const char *desc = g && g->describe ? g->describe(cap, g->ctx) : NULL;
     if (desc && *desc)
-        sb_printf(b, "%sCAP_%s is a real capability, but not the one this needs: %s", b->len ? " " : "",
-                  name, desc);
+        sb_printf(b, "%sCAP_%s is a real capability, but not the one this needs: %s",
+                  b->len ? " " : "", name, desc);
     else
         sb_printf(b,
                   "%sCAP_%s is a real capability, but not the one this needs. See `caplab explain "
@@ -792,8 +798,7 @@ char *quiz_key_text(const struct lesson_quiz *q)
             if (!(key & CHOICE_BIT(i)))
                 continue;
             if (q->kind == QUIZ_CHOICE && q->choices[i].text)
-                sb_printf(&b, "%s(%s) %s", first ? "" : "; ", q->choices[i].id,
-                          q->choices[i].text);
+                sb_printf(&b, "%s(%s) %s", first ? "" : "; ", q->choices[i].id, q->choices[i].text);
             else
                 sb_printf(&b, "%s%s", first ? "" : ", ", q->choices[i].id);
             first = false;

@@ -64,16 +64,16 @@ struct quiz_grader {
 
 struct quiz_result {
     enum quiz_verdict verdict;
-    double score;     /* 0..1 */
-    bool counts;      /* false for NEAR_MISS and INVALID: not an attempt */
-    char *feedback;   /* malloc'd, never NULL after a successful grade; one or more sentences */
-    char *canonical;  /* malloc'd: the answer as graded, for records and statistics:
-                         "NET_BIND_SERVICE", "SETGID,SETUID" (numeric order), "a,c", or the
-                         trimmed text; for NEAR_MISS/INVALID the trimmed input */
+    double score;    /* 0..1 */
+    bool counts;     /* false for NEAR_MISS and INVALID: not an attempt */
+    char *feedback;  /* malloc'd, never NULL after a successful grade; one or more sentences */
+    char *canonical; /* malloc'd: the answer as graded, for records and statistics:
+                        "NET_BIND_SERVICE", "SETGID,SETUID" (numeric order), "a,c", or the
+                        trimmed text; for NEAR_MISS/INVALID the trimmed input */
     /* Capability kinds only. */
-    capmask given;    /* the capabilities recognised in the answer */
-    capmask missing;  /* key - given */
-    capmask extra;    /* given - key */
+    capmask given;   /* the capabilities recognised in the answer */
+    capmask missing; /* key - given */
+    capmask extra;   /* given - key */
     /* Choice kinds only: bit i = choice i. */
     unsigned long long choices_given;
 };
@@ -104,11 +104,11 @@ char *quiz_key_text(const struct lesson_quiz *q);
  * Once solved or given up, further answers are still graded but no longer recorded.
  */
 struct quiz_attempt_state {
-    unsigned attempts;     /* counted attempts */
-    unsigned hints_shown;  /* hints revealed, one at a time, in order */
+    unsigned attempts;    /* counted attempts */
+    unsigned hints_shown; /* hints revealed, one at a time, in order */
     bool solved;
     bool gave_up;
-    double best_score;     /* best score of a counted attempt */
+    double best_score; /* best score of a counted attempt */
 };
 
 void quiz_state_init(struct quiz_attempt_state *s);
