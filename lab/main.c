@@ -49,9 +49,39 @@ static const char lint_usage[] =
     "\n"
     "Exit status: 0 no errors, 1 errors found, 2 usage.";
 
+static const char progress_usage[] =
+    "Usage: caplab progress [--reset [LESSON] | --export FILE [--name NAME]]\n"
+    "\n"
+    "Your progress through the course: steps done, checks passed, quiz attempts, hints,\n"
+    "time spent. Kept in $XDG_STATE_HOME/caplab/progress.json\n"
+    "(default ~/.local/state/caplab/progress.json).\n"
+    "\n"
+    "  (no option)          a summary, lesson by lesson\n"
+    "  --reset [LESSON]     forget one lesson's progress, or all of it; the file as it was\n"
+    "                       is kept beside it as progress.json.before-reset-STAMP\n"
+    "  --export FILE        write a portable record for your instructor (caplab report)\n"
+    "  --name NAME          the learner's name in the record (default: your login name)\n"
+    "\n"
+    "A damaged progress file is kept aside (progress.json.corrupt-STAMP), never overwritten.";
+
+static const char report_usage[] =
+    "Usage: caplab report [--csv | --json] FILE...\n"
+    "\n"
+    "Merge learners' exported progress records (caplab progress --export) into a class\n"
+    "view: per learner and lesson, completion, quiz score and time; per question, the\n"
+    "success rate and the most common wrong answers.\n"
+    "\n"
+    "  --csv    two CSV tables (learners by lesson, then questions), separated by an empty line\n"
+    "  --json   one JSON document\n"
+    "\n"
+    "Files that are not valid records, and a second record for the same learner, are\n"
+    "listed and skipped. Exit status: 0 when at least one record was read, else 1.";
+
 const struct cli_command cli_commands[] = {
     {"lint", cli_lint, "check lesson and course files for errors", lint_usage},
     {"run", cli_run, "run a command or shell with chosen capabilities", run_usage},
+    {"progress", cli_progress, "show, reset or export your progress", progress_usage},
+    {"report", cli_report, "a class view from exported progress records", report_usage},
     {NULL, NULL, NULL, NULL},
 };
 
