@@ -16,6 +16,8 @@
  *                        id is one character). Partial credit as for capability sets.
  *   QUIZ_TEXT            free text; correct when any of the key's POSIX EREs matches
  *                        (case-insensitive, searched, not anchored unless the regex says so).
+ *                        A feedback entry's answer is an ERE too (a string that is not a
+ *                        valid ERE matches itself, case-insensitively).
  *
  * Verdicts:
  *   CORRECT    score 1.
