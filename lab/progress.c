@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,8 @@ struct progress {
     char *dir;  /* NULL for an imported record */
     char *path; /* DIR/progress.json */
     json_t *root;
+    struct stat seen; /* the file as last read or written, to notice other writers */
+    bool seen_valid;
 };
 
 /* ---- time ---- */
@@ -545,14 +548,111 @@ static int save_document(const char *path, json_t *root, struct err *e)
     return rc;
 }
 
-int progress_save(struct progress *p, struct err *e)
+static void remember_file(struct progress *p)
+{
+    p->seen_valid = p->path && stat(p->path, &p->seen) == 0;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static int check_writable(const struct progress *p, struct err *e)
 {
     if (!p->path)
         return err_set(e, ERR_UNSUPPORTED, "an imported progress record is read-only");
-    if (mkdir_p(p->dir, e) < 0)
+    return 0;
+}
+
+/*
+ * Writers are serialised (the tutor and `caplab answer` in another terminal may share a
+ * file): every change takes an flock on DIR/progress.lock, reloads the file if another
+ * process saved it since (a save is a rename, so the inode changes), applies the change and
+ * saves, so no one's update is lost. Returns the lock's descriptor.
+ */
+static int lock_state(struct progress *p, struct err *e)
+{
+    if (check_writable(p, e) < 0 || mkdir_p(p->dir, e) < 0)
         return -1;
+    char *lock = NULL;
+    if (asprintf(&lock, "%s/progress.lock", p->dir) < 0)
+        return err_sys(e, "locking the progress");
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        err_sys(e, "cannot open %s", lock);
+        free(lock);
+        return -1;
+    }
+    while (flock(fd, LOCK_EX) < 0) {
+        if (errno != EINTR) {
+            err_sys(e, "cannot lock %s", lock);
+            close(fd);
+            free(lock);
+            return -1;
+        }
+    }
+    free(lock);
+    return fd;
+}
+
+static bool valid_v1(json_t *root, char *where, size_t n);
+
+/* Another process saved since we last looked: its version becomes the base of our change.
+ * If what it left cannot be used, it is moved aside (bytes kept) and ours stands. */
+static void refresh(struct progress *p)
+{
+    struct stat st;
+    if (stat(p->path, &st) < 0 || (p->seen_valid && same_file(&st, &p->seen)))
+        return;
+    char *data = NULL;
+    size_t len;
+    if (read_file(p->path, &data, &len, NULL) < 0)
+        return;
+    json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL);
+    free(data);
+    char where[256];
+    if (root && valid_v1(root, where, sizeof where)) {
+        json_decref(p->root);
+        p->root = root;
+        return;
+    }
+    json_decref(root);
+    char *moved = NULL;
+    if (move_aside(p->path, "corrupt", &moved, NULL) == 0)
+        free(moved);
+}
+
+static int save_locked(struct progress *p, struct err *e)
+{
     json_object_set_new(p->root, "updated", time_value(time(NULL)));
-    return save_document(p->path, p->root, e);
+    int rc = save_document(p->path, p->root, e);
+    remember_file(p);
+    return rc;
+}
+
+static int begin_change(struct progress *p, struct err *e)
+{
+    int fd = lock_state(p, e);
+    if (fd >= 0)
+        refresh(p);
+    return fd;
+}
+
+static int end_change(struct progress *p, int lock, struct err *e)
+{
+    int rc = save_locked(p, e);
+    close(lock); /* releases the flock */
+    return rc;
+}
+
+int progress_save(struct progress *p, struct err *e)
+{
+    int lock = lock_state(p, e);
+    if (lock < 0)
+        return -1;
+    return end_change(p, lock, e);
 }
 
 static char *notice_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -700,6 +800,8 @@ struct progress *progress_open(const char *dir, char **notice, struct err *e)
     else
         root = NULL;
 out:
+    if (p)
+        remember_file(p);
     json_decref(root);
     free(data);
     free(path);
@@ -822,28 +924,23 @@ static json_t *touch_lesson(struct progress *p, const char *lesson, time_t now)
     return l;
 }
 
-static int check_writable(const struct progress *p, struct err *e)
-{
-    if (!p->path)
-        return err_set(e, ERR_UNSUPPORTED, "an imported progress record is read-only");
-    return 0;
-}
-
 int progress_record_lesson(struct progress *p, const char *lesson, unsigned n_steps, struct err *e)
 {
-    if (check_writable(p, e) < 0)
+    int lock = begin_change(p, e);
+    if (lock < 0)
         return -1;
     time_t now = time(NULL);
     json_t *l = touch_lesson(p, lesson, now);
     if (n_steps)
         json_object_set_new(l, "steps_total", json_integer(n_steps));
     update_completion(l, now);
-    return progress_save(p, e);
+    return end_change(p, lock, e);
 }
 
 int progress_record_step(struct progress *p, const char *lesson, const char *step, struct err *e)
 {
-    if (check_writable(p, e) < 0)
+    int lock = begin_change(p, e);
+    if (lock < 0)
         return -1;
     time_t now = time(NULL);
     json_t *l = touch_lesson(p, lesson, now);
@@ -851,13 +948,14 @@ int progress_record_step(struct progress *p, const char *lesson, const char *ste
     if (!json_object_get(steps, step))
         json_object_set_new(steps, step, time_value(now));
     update_completion(l, now);
-    return progress_save(p, e);
+    return end_change(p, lock, e);
 }
 
 int progress_record_check(struct progress *p, const char *lesson, const char *check, bool passed,
                           struct err *e)
 {
-    if (check_writable(p, e) < 0)
+    int lock = begin_change(p, e);
+    if (lock < 0)
         return -1;
     time_t now = time(NULL);
     json_t *l = touch_lesson(p, lesson, now);
@@ -866,7 +964,7 @@ int progress_record_check(struct progress *p, const char *lesson, const char *ch
     json_object_set_new(c, "runs", json_integer(int_of(c, "runs") + 1));
     json_object_set_new(c, "passes", json_integer(int_of(c, "passes") + (passed ? 1 : 0)));
     json_object_set_new(c, "last", time_value(now));
-    return progress_save(p, e);
+    return end_change(p, lock, e);
 }
 
 static json_t *quiz_node(struct progress *p, const char *lesson, const char *quiz, time_t now)
@@ -894,7 +992,8 @@ int progress_record_answer(struct progress *p, const char *lesson, const char *q
                            const struct quiz_result *result, const struct quiz_attempt_state *s,
                            struct err *e)
 {
-    if (check_writable(p, e) < 0)
+    int lock = begin_change(p, e);
+    if (lock < 0)
         return -1;
     time_t now = time(NULL);
     json_t *q = quiz_node(p, lesson, quiz, now);
@@ -908,52 +1007,61 @@ int progress_record_answer(struct progress *p, const char *lesson, const char *q
             json_array_remove(answers, 0);
     }
     set_quiz_state(q, s);
-    return progress_save(p, e);
+    return end_change(p, lock, e);
 }
 
 int progress_record_quiz_state(struct progress *p, const char *lesson, const char *quiz,
                                const struct quiz_attempt_state *s, struct err *e)
 {
-    if (check_writable(p, e) < 0)
+    int lock = begin_change(p, e);
+    if (lock < 0)
         return -1;
     set_quiz_state(quiz_node(p, lesson, quiz, time(NULL)), s);
-    return progress_save(p, e);
+    return end_change(p, lock, e);
 }
 
 int progress_record_time(struct progress *p, const char *lesson, unsigned seconds, struct err *e)
 {
-    if (check_writable(p, e) < 0)
+    int lock = begin_change(p, e);
+    if (lock < 0)
         return -1;
     json_t *l = touch_lesson(p, lesson, time(NULL));
     json_object_set_new(l, "seconds", json_integer(int_of(l, "seconds") + seconds));
-    return progress_save(p, e);
+    return end_change(p, lock, e);
 }
 
 int progress_reset(struct progress *p, const char *lesson, char **backup, struct err *e)
 {
     if (backup)
         *backup = NULL;
-    if (check_writable(p, e) < 0)
+    int lock = begin_change(p, e);
+    if (lock < 0)
         return -1;
     json_t *lessons = json_object_get(p->root, "lessons");
-    if (lesson && !json_object_get(lessons, lesson))
+    if (lesson && !json_object_get(lessons, lesson)) {
+        close(lock);
         return err_set(e, ERR_NOT_FOUND, "no progress recorded for lesson \"%s\"", lesson);
+    }
     /* Keep what is on disk now, so a reset by mistake can be undone by hand. */
     char *data = NULL;
     size_t len;
     if (read_file(p->path, &data, &len, NULL) == 0) {
         int rc = copy_aside(p->path, data, len, "before-reset", backup, e);
         free(data);
-        if (rc < 0)
+        if (rc < 0) {
+            close(lock);
             return -1;
+        }
     } else if (errno != ENOENT) {
-        return err_sys(e, "cannot keep a copy of %s before the reset", p->path);
+        err_sys(e, "cannot keep a copy of %s before the reset", p->path);
+        close(lock);
+        return -1;
     }
     if (lesson)
         json_object_del(lessons, lesson);
     else
         json_object_clear(lessons);
-    return progress_save(p, e);
+    return end_change(p, lock, e);
 }
 
 /* ---- reading ---- */

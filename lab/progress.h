@@ -34,6 +34,10 @@
  *   {"format": "caplab-progress-export", "version": 1, "learner": NAME, "exported": TS,
  *    "progress": <the version 1 document above>}
  *
+ * Several processes may share the file (the tutor, and `caplab answer` in another terminal):
+ * every change takes an flock on DIR/progress.lock, reloads the file when another process has
+ * saved it since, applies the change and saves, so no update is lost.
+ *
  * The tutor calls the progress_record_* functions after every completed step, check and
  * answer; each one updates the memory copy and saves at once. If saving fails the memory copy
  * is still updated and -1 is returned (the caller warns; a later save may succeed).

@@ -543,6 +543,68 @@ static void test_export_round_trip(void **state)
     assert_non_null(strstr(e.msg, "ada.json:1:"));
 }
 
+/* Two handles on one file (the tutor and `caplab answer` in another terminal): neither
+ * loses the other's updates. */
+static void test_two_handles_keep_both_updates(void **state)
+{
+    struct tmp *t = *state;
+    struct err e = {0};
+    struct progress *tutor = open_ok(t, NULL);
+    struct progress *cli = open_ok(t, NULL);
+    assert_int_equal(progress_record_step(tutor, "l", "from-tutor", &e), 0);
+    assert_int_equal(progress_record_step(cli, "l", "from-cli", &e), 0);
+    assert_int_equal(progress_record_time(tutor, "l", 30, &e), 0);
+    assert_true(progress_step_done(tutor, "l", "from-cli")); /* picked up on its next change */
+    progress_free(tutor);
+    progress_free(cli);
+    struct progress *p = open_ok(t, NULL);
+    assert_true(progress_step_done(p, "l", "from-tutor"));
+    assert_true(progress_step_done(p, "l", "from-cli"));
+    struct progress_lesson_summary *sum;
+    size_t n;
+    assert_int_equal(progress_summaries(p, &sum, &n, NULL), 0);
+    assert_int_equal(sum[0].seconds, 30);
+    free(sum);
+    progress_free(p);
+}
+
+/* Several processes writing at once: every step of every writer is there at the end. */
+static void test_concurrent_writers_lose_nothing(void **state)
+{
+    struct tmp *t = *state;
+    enum { WRITERS = 4, STEPS = 25 };
+    pid_t pids[WRITERS];
+    for (int w = 0; w < WRITERS; w++) {
+        pids[w] = fork();
+        assert_true(pids[w] >= 0);
+        if (pids[w] == 0) {
+            struct progress *cp = progress_open(NULL, NULL, NULL);
+            if (!cp)
+                _exit(3);
+            for (int i = 0; i < STEPS; i++) {
+                char id[32];
+                snprintf(id, sizeof id, "w%d-%d", w, i);
+                if (progress_record_step(cp, "shared", id, NULL) < 0)
+                    _exit(4);
+            }
+            progress_free(cp);
+            _exit(0);
+        }
+    }
+    for (int w = 0; w < WRITERS; w++) {
+        int status;
+        assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    struct progress *p = open_ok(t, NULL);
+    struct progress_lesson_summary *sum;
+    size_t n;
+    assert_int_equal(progress_summaries(p, &sum, &n, NULL), 0);
+    assert_int_equal(sum[0].steps_done, WRITERS * STEPS);
+    free(sum);
+    progress_free(p);
+}
+
 static void test_time_format(void **state)
 {
     (void)state;
@@ -569,6 +631,8 @@ int main(void)
         T(test_malformed_format_0_kept_aside),
         T(test_reset_keeps_backup),
         T(test_export_round_trip),
+        T(test_two_handles_keep_both_updates),
+        T(test_concurrent_writers_lose_nothing),
         T(test_time_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
