@@ -82,7 +82,10 @@ ans gs-port-80 --hint extra >/dev/null 2>&1
 t_eq "--hint with an answer: exit 2" "$?" 2
 out=$(ans --prove gs-port-80 NET_BIND_SERVICE 2>&1)
 t_eq "--prove: exit 2" "$?" 2
-t_match "--prove: says why" "$out" "no proof experiment|needs the sandbox engine"
+t_match "--prove: says why" "$out" "--prove needs the sandbox engine"
+out=$(ans --prove gs-drop-all b 2>&1)
+t_eq "--prove on a choice quiz: exit 2" "$?" 2
+t_match "--prove on a choice quiz: says why" "$out" "not about capabilities"
 "$CAPLAB" answer --lesson "$tmp/nope.json" gs-port-80 x >/dev/null 2>&1
 t_eq "missing lesson file: exit 2" "$?" 2
 
@@ -121,5 +124,9 @@ t_match "grade: broken sheet: position" "$out" "bad.json:[0-9]+:[0-9]+: "
 t_eq "grade: no --answers: exit 2" "$?" 2
 "$CAPLAB" grade --lesson "$lesson" --answers "$tmp/sheet.json" --json --tap >/dev/null 2>&1
 t_eq "grade: --json and --tap: exit 2" "$?" 2
+
+out=$("$CAPLAB" grade --prove --lesson "$lesson" --answers "$tmp/sheet.json" 2>&1)
+t_eq "grade --prove: exit 2" "$?" 2
+t_match "grade --prove: says why" "$out" "--prove needs the sandbox engine"
 
 t_done
