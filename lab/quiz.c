@@ -159,11 +159,19 @@ static enum item_status classify(const char *text, unsigned *cap, const char **n
     return *near ? ITEM_NEAR : ITEM_BAD;
 }
 
-/* "and", and words without a letter or digit (stray punctuation). */
+/* Words people put around names ("the NET_RAW capability", "SETUID and SETGID"), and words
+ * without a letter or digit (stray punctuation). */
 static bool is_filler_word(const char *w)
 {
-    if (strcasecmp(w, "and") == 0)
-        return true;
+    static const char *const fillers[] = {"and", "the", "capability", "capabilities", "plus"};
+    while (*w && !isalnum((unsigned char)*w))
+        w++;
+    size_t len = strlen(w);
+    while (len && !isalnum((unsigned char)w[len - 1]))
+        len--;
+    for (size_t i = 0; i < sizeof fillers / sizeof fillers[0]; i++)
+        if (strlen(fillers[i]) == len && strncasecmp(w, fillers[i], len) == 0)
+            return true;
     for (; *w; w++)
         if (isalnum((unsigned char)*w))
             return false;

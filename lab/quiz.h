@@ -9,6 +9,8 @@
  *                        "net bind service; chown". Items are split on commas, semicolons
  *                        and newlines; without those, on whitespace, joining neighbouring
  *                        words when they spell one capability ("net bind service chown").
+ *                        "the", "and", "plus", "capability(ies)" around names are ignored
+ *                        ("the SETUID and SETGID capabilities").
  *                        Partial credit: score = |right| / |answer union key| (Jaccard),
  *                        so both missing and extra capabilities cost.
  *   QUIZ_CHOICE          one choice id ("b", "B", "(b)") or the exact text of a choice.
