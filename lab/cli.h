@@ -37,6 +37,10 @@ void cli_print_usage(const struct cli_command *cmd, FILE *f);
 /* Subcommands. */
 int cli_lint(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_answer(int argc, char **argv);
+int cli_grade(int argc, char **argv);
+int cli_progress(int argc, char **argv);
+int cli_report(int argc, char **argv);
 int cli_tutor(int argc, char **argv);
 
 #endif

@@ -49,9 +49,77 @@ static const char lint_usage[] =
     "\n"
     "Exit status: 0 no errors, 1 errors found, 2 usage.";
 
+static const char progress_usage[] =
+    "Usage: caplab progress [--reset [LESSON] | --export FILE [--name NAME]]\n"
+    "\n"
+    "Your progress through the course: steps done, checks passed, quiz attempts, hints,\n"
+    "time spent. Kept in $XDG_STATE_HOME/caplab/progress.json\n"
+    "(default ~/.local/state/caplab/progress.json).\n"
+    "\n"
+    "  (no option)          a summary, lesson by lesson\n"
+    "  --reset [LESSON]     forget one lesson's progress, or all of it; the file as it was\n"
+    "                       is kept beside it as progress.json.before-reset-STAMP\n"
+    "  --export FILE        write a portable record for your instructor (caplab report)\n"
+    "  --name NAME          the learner's name in the record (default: your login name)\n"
+    "\n"
+    "A damaged progress file is kept aside (progress.json.corrupt-STAMP), never overwritten.";
+
+static const char report_usage[] =
+    "Usage: caplab report [--csv | --json] FILE...\n"
+    "\n"
+    "Merge learners' exported progress records (caplab progress --export) into a class\n"
+    "view: per learner and lesson, completion, quiz score and time; per question, the\n"
+    "success rate and the most common wrong answers.\n"
+    "\n"
+    "  --csv    two CSV tables (learners by lesson, then questions), separated by an empty line\n"
+    "  --json   one JSON document\n"
+    "\n"
+    "Files that are not valid records, and a second record for the same learner, are\n"
+    "listed and skipped. Exit status: 0 when at least one record was read, else 1.";
+
+static const char answer_usage[] =
+    "Usage: caplab answer [--lesson FILE] QUIZ_ID [ANSWER...]\n"
+    "       caplab answer [--lesson FILE] QUIZ_ID --hint | --give-up\n"
+    "\n"
+    "Answer one question of the course. Capabilities may be written any way Docker\n"
+    "accepts (net_bind_service, CAP_NET_BIND_SERVICE, \"net bind service\"); sets and\n"
+    "multiple choices in any order (\"SETUID, SETGID\", \"a c\"). A typo is pointed out\n"
+    "and does not count as an attempt. Attempts, hints and giving up are recorded in\n"
+    "your progress (caplab progress).\n"
+    "\n"
+    "  (no ANSWER)     show the question, its choices and the hints seen so far\n"
+    "  --hint          reveal the next hint\n"
+    "  --give-up       show the answer and the explanation\n"
+    "  --lesson FILE   a lesson or course file instead of the bundled course\n"
+    "  --prove         run the quiz's proof with your capabilities and with the key\n"
+    "                  (needs the sandbox engine; not available yet)\n"
+    "\n"
+    "Exit status: 0 correct, 1 not correct, 2 usage (unknown quiz, bad flags).";
+
+static const char grade_usage[] =
+    "Usage: caplab grade [--lesson FILE|ID]... --answers FILE [--json | --tap]\n"
+    "\n"
+    "Grade an answer sheet, a JSON object {\"QUIZ_ID\": \"answer\" | [\"CAP\", ...], ...}.\n"
+    "Prints each question's verdict, score and feedback (with the capabilities a set\n"
+    "missed) and the total. Nothing is recorded in your progress.\n"
+    "\n"
+    "  --lesson FILE|ID  grade every quiz of this lesson or course file, or of this lesson\n"
+    "                    of the bundled course (repeatable); unanswered quizzes score 0.\n"
+    "                    Without it: the questions on the sheet, from the bundled course.\n"
+    "  --answers FILE    the answer sheet\n"
+    "  --json            one JSON document\n"
+    "  --tap             TAP: one ok / not ok line per question\n"
+    "  --prove           prove each answer in a sandbox (not available yet)\n"
+    "\n"
+    "Exit status: 0 all correct, 1 otherwise, 2 usage or an unreadable sheet.";
+
 const struct cli_command cli_commands[] = {
     {"lint", cli_lint, "check lesson and course files for errors", lint_usage},
     {"run", cli_run, "run a command or shell with chosen capabilities", run_usage},
+    {"answer", cli_answer, "answer a quiz question of the course", answer_usage},
+    {"grade", cli_grade, "grade an answer sheet", grade_usage},
+    {"progress", cli_progress, "show, reset or export your progress", progress_usage},
+    {"report", cli_report, "a class view from exported progress records", report_usage},
     {NULL, NULL, NULL, NULL},
 };
 
