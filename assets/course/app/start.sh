@@ -9,5 +9,5 @@ mkdir -p /srv/app/data
 echo "start: chown 1000:1000 /srv/app/data"
 chown 1000:1000 /srv/app/data
 echo "start: listen on port 80"
-"${CAPLAB_DATA:?}/course/bin/listen-check" 80
+"${CAPLAB_DATA:?}/assets/course/bin/listen-check" 80
 echo "start: ready"

@@ -1,14 +1,14 @@
 #!/bin/sh
 # Sandbox setup for the apt lessons (runs as root with every capability, inside the
 # throwaway sandbox; nothing here reaches the host).
-#  1. builds caplab-hello_1.0_all.deb from $CAPLAB_DATA/course/pkg/caplab-hello, with
+#  1. builds caplab-hello_1.0_all.deb from $CAPLAB_DATA/assets/course/pkg/caplab-hello, with
 #     /usr/bin/caplab-hello owned by root:staff and mode 2755 (setgid);
 #  2. makes /srv/repo an offline flat apt repository holding it;
 #  3. points apt at that repository only, with empty lists and caches laid out as on
 #     a fresh install (partial/ directories owned by _apt, mode 0700).
 set -eu
 : "${CAPLAB_DATA:?CAPLAB_DATA must name caplab's data directory}"
-src="$CAPLAB_DATA/course/pkg/caplab-hello"
+src="$CAPLAB_DATA/assets/course/pkg/caplab-hello"
 build=$(mktemp -d /tmp/caplab-build.XXXXXX)
 pkg="$build/caplab-hello"
 cp -R "$src" "$pkg"
