@@ -64,6 +64,8 @@ UNIT_TESTS := $(patsubst tests/%.c,build/san/tests/%,$(TEST_SRC))
 HELPERS    := $(patsubst tests/helpers/%.c,build/helpers/%,$(HELPER_SRC))
 
 .PHONY: all run test check deps install uninstall clean format bench
+# Keep the test objects between runs (make would delete them as intermediates).
+.SECONDARY:
 
 all: caplab
 

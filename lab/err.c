@@ -40,13 +40,18 @@ void err_print(const struct err *e)
     fprintf(stderr, "caplab: %s\n", e && e->msg[0] ? e->msg : "unknown error");
 }
 
+void err_vprintf(const char *fmt, va_list ap)
+{
+    fputs("caplab: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void err_printf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("caplab: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    err_vprintf(fmt, ap);
     va_end(ap);
 }
 

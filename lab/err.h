@@ -12,6 +12,7 @@
 #ifndef CAPLAB_ERR_H
 #define CAPLAB_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum err_code {
@@ -42,6 +43,9 @@ void err_print(const struct err *e);
 
 /* Print "caplab: FORMAT" on stderr; for messages that come from no struct err. */
 void err_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The same with a va_list, for other printers (usage errors) to share the format. */
+void err_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Print "caplab: warning: FORMAT" on stderr. */
 void err_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -135,9 +135,7 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("caplab: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    err_vprintf(fmt, ap);
     va_end(ap);
     if (command)
         fprintf(stderr, "Try 'caplab help %s'.\n", command);

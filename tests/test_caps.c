@@ -191,6 +191,38 @@ static void test_normalise(void **state)
     assert_false(caps_is_all("allx"));
 }
 
+static void test_docker_and_compose_forms(void **state)
+{
+    (void)state;
+    struct {
+        capmask set;
+        const char *flags, *compose, *tag;
+    } cases[] = {
+        {caps_docker_defaults(), "", "", "caplab"},
+        {caps_docker_defaults() & ~B("NET_RAW"), "--cap-drop NET_RAW", "cap_drop:\n  - NET_RAW\n",
+         "caplab -NET_RAW"},
+        {B("NET_BIND_SERVICE"), "--cap-drop ALL --cap-add NET_BIND_SERVICE",
+         "cap_drop:\n  - ALL\ncap_add:\n  - NET_BIND_SERVICE\n", "caplab only +NET_BIND_SERVICE"},
+        {caps_docker_defaults() | B("SYS_ADMIN"), "--cap-add SYS_ADMIN",
+         "cap_add:\n  - SYS_ADMIN\n", "caplab +SYS_ADMIN"},
+        {0, "--cap-drop ALL", "cap_drop:\n  - ALL\n", "caplab no caps"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *flags = caps_docker_flags(cases[i].set);
+        char *compose = caps_compose_snippet(cases[i].set);
+        char tag[96];
+        caps_prompt_tag(cases[i].set, tag, sizeof tag);
+        assert_string_equal(flags, cases[i].flags);
+        assert_string_equal(compose, cases[i].compose);
+        assert_string_equal(tag, cases[i].tag);
+        free(flags);
+        free(compose);
+    }
+    char *iab = caps_iab_text(caps_all() & ~B("NET_RAW"));
+    assert_string_equal(iab, "!cap_net_raw");
+    free(iab);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_request_rejects_unknown),
         cmocka_unit_test(test_masks_and_names),
         cmocka_unit_test(test_normalise),
+        cmocka_unit_test(test_docker_and_compose_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
