@@ -41,6 +41,7 @@ int cli_answer(int argc, char **argv);
 int cli_grade(int argc, char **argv);
 int cli_progress(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_probe(int argc, char **argv);
 int cli_tutor(int argc, char **argv);
 
 #endif

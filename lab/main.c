@@ -112,6 +112,21 @@ static const char grade_usage[] =
     "  --prove           prove each answer in a sandbox (not available yet)\n"
     "\n"
     "Exit status: 0 all correct, 1 otherwise, 2 usage or an unreadable sheet.";
+static const char probe_usage[] =
+    "Usage: caplab probe [OPTIONS] CAP...\n"
+    "       caplab probe [OPTIONS] --all\n"
+    "\n"
+    "Run each capability's built-in demonstration twice in a sandbox: with every capability,\n"
+    "and with every capability but that one, and show both outcomes side by side with the\n"
+    "errno and why. PERFMON, BPF and CHECKPOINT_RESTORE also lose SYS_ADMIN in both runs.\n"
+    "\n"
+    "  --all                       every capability the kernel knows (the matrix)\n"
+    "  --mode auto|privileged|rootless  (auto: privileged as root, else rootless)\n"
+    "  --docker-sysctls            Docker's ping_group_range and unprivileged port sysctls\n"
+    "  --json                      one JSON object\n"
+    "\n"
+    "Exit status: 0 when every probe matched its documented expectation or is not\n"
+    "demonstrable here (with the reason), 1 when one contradicts it, 125 sandbox failure.";
 
 const struct cli_command cli_commands[] = {
     {"lint", cli_lint, "check lesson and course files for errors", lint_usage},
@@ -120,6 +135,7 @@ const struct cli_command cli_commands[] = {
     {"grade", cli_grade, "grade an answer sheet", grade_usage},
     {"progress", cli_progress, "show, reset or export your progress", progress_usage},
     {"report", cli_report, "a class view from exported progress records", report_usage},
+    {"probe", cli_probe, "demonstrate capabilities: each probe with and without", probe_usage},
     {NULL, NULL, NULL, NULL},
 };
 
