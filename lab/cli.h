@@ -42,6 +42,8 @@ int cli_grade(int argc, char **argv);
 int cli_progress(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_probe(int argc, char **argv);
+int cli_explain(int argc, char **argv);
+int cli_status(int argc, char **argv);
 int cli_tutor(int argc, char **argv);
 
 #endif

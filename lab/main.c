@@ -128,6 +128,27 @@ static const char probe_usage[] =
     "Exit status: 0 when every probe matched its documented expectation or is not\n"
     "demonstrable here (with the reason), 1 when one contradicts it, 125 sandbox failure.";
 
+static const char explain_usage[] =
+    "Usage: caplab explain [--json] CAP...\n"
+    "       caplab explain [--json] --list\n"
+    "\n"
+    "What a capability governs, in plain words: the system calls it guards, everyday\n"
+    "commands that need it, whether Docker grants it by default, what its probe shows,\n"
+    "related capabilities and why it can be dangerous (from assets/capabilities.json).\n"
+    "\n"
+    "  --list   one line per capability the kernel knows\n"
+    "  --json   the entries as JSON";
+
+static const char status_usage[] =
+    "Usage: caplab status [--json] [PID]\n"
+    "\n"
+    "The capability sets of a process (default: caplab itself, which inherits them from\n"
+    "the shell that runs it): effective, permitted, inheritable, bounding and ambient,\n"
+    "decoded to names, with securebits, no_new_privs, seccomp and the user and group ids.\n"
+    "Inside a sandbox shell, `caplab status` shows what the shell holds.\n"
+    "\n"
+    "  --json   one JSON object";
+
 const struct cli_command cli_commands[] = {
     {"lint", cli_lint, "check lesson and course files for errors", lint_usage},
     {"run", cli_run, "run a command or shell with chosen capabilities", run_usage},
@@ -135,6 +156,8 @@ const struct cli_command cli_commands[] = {
     {"grade", cli_grade, "grade an answer sheet", grade_usage},
     {"progress", cli_progress, "show, reset or export your progress", progress_usage},
     {"report", cli_report, "a class view from exported progress records", report_usage},
+    {"explain", cli_explain, "what a capability governs, and what needs it", explain_usage},
+    {"status", cli_status, "the capability sets of a process, decoded", status_usage},
     {"probe", cli_probe, "demonstrate capabilities: each probe with and without", probe_usage},
     {NULL, NULL, NULL, NULL},
 };
