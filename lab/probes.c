@@ -30,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -88,6 +89,7 @@ struct probe_def {
     struct probe_info info;
     enum helper_kind helper;
     int (*act)(struct probe_ctx *c, struct report *r);
+    int (*prepare)(const struct probe_ctx *c); /* extra set-up, before the drop; or NULL */
 };
 
 /* ------------------------------------------------------------ report helpers -- */
@@ -362,6 +364,8 @@ static int probe_setup(void *arg)
         setup_fail("mkdir %s", JAIL);
     else if (c->def->helper != HELPER_NONE && (others || c->def->helper == HELPER_TRACEE))
         spawn_helper(c->def->helper, others);
+    if (c->def->prepare)
+        c->def->prepare(c);
 out:
     if (setup_log) {
         bool empty = ftell(setup_log) == 0;
@@ -1085,6 +1089,21 @@ static int act_bpf(struct probe_ctx *c, struct report *r)
     return 0;
 }
 
+/* The sandbox shows /proc/sys read-only. ns_last_pid belongs to the sandbox's own pid
+ * namespace, so make that one file writable again, in the sandbox's mount namespace. */
+static int prepare_ns_last_pid(const struct probe_ctx *c)
+{
+    const char *path = "/proc/sys/kernel/ns_last_pid";
+    if (!ns_private(c, NS_PID)) {
+        errno = EPERM;
+        return setup_fail("refused to expose ns_last_pid: the pid namespace is not private");
+    }
+    if (mount(path, path, NULL, MS_BIND, NULL) < 0 ||
+        mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return setup_fail("cannot make %s writable in the sandbox", path);
+    return 0;
+}
+
 static int act_checkpoint_restore(struct probe_ctx *c, struct report *r)
 {
     /* clone3(set_tid) is the reference probe, but the sandbox's seccomp filter answers
@@ -1127,171 +1146,171 @@ static const struct probe_def probe_defs[] = {
     {{CAP_CHOWN, "chown(a root file, 1000, 1000)", EPERM, false, true, true, 0,
       "changing a file's owner to someone else needs CHOWN"},
      HELPER_NONE,
-     act_chown},
+     act_chown, NULL},
     {{CAP_DAC_OVERRIDE, "open(a mode-0000 file, O_WRONLY)", EACCES, false, true, false, 0,
       "writing a file the permission bits forbid needs DAC_OVERRIDE"},
      HELPER_NONE,
-     act_dac_override},
+     act_dac_override, NULL},
     {{CAP_DAC_READ_SEARCH, "open(a mode-0000 file, O_RDONLY)", EACCES, false, true, false,
       CAPS_BIT(CAP_DAC_OVERRIDE),
       "reading a file the permission bits forbid needs DAC_READ_SEARCH (or DAC_OVERRIDE, "
       "removed from both runs)"},
      HELPER_NONE,
-     act_dac_read_search},
+     act_dac_read_search, NULL},
     {{CAP_FOWNER, "chmod(uid 1000's file, 0600)", EPERM, false, true, true, 0,
       "changing the mode of a file you do not own needs FOWNER"},
      HELPER_NONE,
-     act_fowner},
+     act_fowner, NULL},
     {{CAP_FSETID, "chmod(a file of another group, 02755)", 0, true, true, true, 0,
       "keeping setgid on a file of a group you are not in needs FSETID; without it the "
       "kernel clears the bit silently"},
      HELPER_NONE,
-     act_fsetid},
+     act_fsetid, NULL},
     {{CAP_KILL, "kill(uid 1000's process, SIGKILL)", EPERM, false, true, true, 0,
       "signalling another user's process needs KILL"},
      HELPER_OTHER_UID,
-     act_kill},
+     act_kill, NULL},
     {{CAP_SETGID, "setgid(1000)", EPERM, false, true, true, 0,
       "switching to an arbitrary group id needs SETGID"},
      HELPER_NONE,
-     act_setgid},
+     act_setgid, NULL},
     {{CAP_SETUID, "setuid(1000)", EPERM, false, true, true, 0,
       "switching to an arbitrary user id needs SETUID"},
      HELPER_NONE,
-     act_setuid},
+     act_setuid, NULL},
     {{CAP_SETPCAP, "prctl(PR_CAPBSET_DROP, CAP_SYS_BOOT)", EPERM, false, true, false, 0,
       "removing a capability from the bounding set needs SETPCAP"},
      HELPER_NONE,
-     act_setpcap},
+     act_setpcap, NULL},
     {{CAP_LINUX_IMMUTABLE, "ioctl(FS_IOC_SETFLAGS, FS_APPEND_FL)", EPERM, false, false, false, 0,
       "setting the append-only or immutable flag needs LINUX_IMMUTABLE (capable())"},
      HELPER_NONE,
-     act_linux_immutable},
+     act_linux_immutable, NULL},
     {{CAP_NET_BIND_SERVICE, "bind(TCP, 0.0.0.0:80)", EACCES, false, true, false, 0,
       "binding a port below net.ipv4.ip_unprivileged_port_start needs NET_BIND_SERVICE"},
      HELPER_NONE,
-     act_net_bind_service},
+     act_net_bind_service, NULL},
     {{CAP_NET_BROADCAST, "setsockopt(NETLINK_LISTEN_ALL_NSID)", EPERM, false, true, false, 0,
       "listening to netlink messages of every network namespace needs NET_BROADCAST"},
      HELPER_NONE,
-     act_net_broadcast},
+     act_net_broadcast, NULL},
     {{CAP_NET_ADMIN, "ioctl(SIOCSIFFLAGS, lo, IFF_UP)", EPERM, false, true, false, 0,
       "configuring a network interface needs NET_ADMIN"},
      HELPER_NONE,
-     act_net_admin},
+     act_net_admin, NULL},
     {{CAP_NET_RAW, "socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)", EPERM, false, true, false, 0,
       "opening a raw socket needs NET_RAW"},
      HELPER_NONE,
-     act_net_raw},
+     act_net_raw, NULL},
     {{CAP_IPC_LOCK, "mlock(1 page) with RLIMIT_MEMLOCK 0", EPERM, false, false, false, 0,
       "locking memory beyond RLIMIT_MEMLOCK needs IPC_LOCK (capable())"},
      HELPER_NONE,
-     act_ipc_lock},
+     act_ipc_lock, NULL},
     {{CAP_IPC_OWNER, "msgctl(IPC_STAT) on a mode-0000 queue", EACCES, false, true, false, 0,
       "bypassing the permissions of System V IPC objects needs IPC_OWNER"},
      HELPER_NONE,
-     act_ipc_owner},
+     act_ipc_owner, NULL},
     {{CAP_SYS_MODULE, "delete_module(\"caplab_no_such_module\")", EPERM, false, false, false, 0,
       "loading and unloading kernel modules needs SYS_MODULE (capable())"},
      HELPER_NONE,
-     act_sys_module},
+     act_sys_module, NULL},
     {{CAP_SYS_RAWIO, "mmap(address 0, MAP_FIXED)", EPERM, false, false, false, 0,
       "mapping memory below vm.mmap_min_addr needs SYS_RAWIO (capable())"},
      HELPER_NONE,
-     act_sys_rawio},
+     act_sys_rawio, NULL},
     {{CAP_SYS_CHROOT, "chroot(\"jail\")", EPERM, false, true, false, 0,
       "changing the root directory needs SYS_CHROOT"},
      HELPER_NONE,
-     act_sys_chroot},
+     act_sys_chroot, NULL},
     {{CAP_SYS_PTRACE, "ptrace(PTRACE_SEIZE, a helper)", EPERM, false, true, false, 0,
       "tracing another user's process, or one holding capabilities you lack, needs SYS_PTRACE"},
      HELPER_TRACEE,
-     act_sys_ptrace},
+     act_sys_ptrace, NULL},
     {{CAP_SYS_PACCT, "acct(NULL)", EPERM, false, false, false, 0,
       "switching process accounting on or off needs SYS_PACCT (capable())"},
      HELPER_NONE,
-     act_sys_pacct},
+     act_sys_pacct, NULL},
     {{CAP_SYS_ADMIN, "sethostname(\"caplab\")", EPERM, false, true, false, 0,
       "setting the hostname (one of SYS_ADMIN's many powers) needs SYS_ADMIN"},
      HELPER_NONE,
-     act_sys_admin},
+     act_sys_admin, NULL},
     {{CAP_SYS_BOOT, "reboot(wrong magic numbers)", EPERM, false, true, false, 0,
       "reboot() checks SYS_BOOT before it even looks at its arguments"},
      HELPER_NONE,
-     act_sys_boot},
+     act_sys_boot, NULL},
     {{CAP_SYS_NICE, "setpriority(self, -1) with RLIMIT_NICE 0", EACCES, false, false, false, 0,
       "raising your own priority needs SYS_NICE (capable())"},
      HELPER_NONE,
-     act_sys_nice},
+     act_sys_nice, NULL},
     {{CAP_SYS_RESOURCE, "raise the RLIMIT_NOFILE hard limit", EPERM, false, false, false, 0,
       "raising a hard resource limit needs SYS_RESOURCE (capable())"},
      HELPER_NONE,
-     act_sys_resource},
+     act_sys_resource, NULL},
     {{CAP_SYS_TIME, "adjtimex(ADJ_TICK, an invalid tick)", EPERM, false, false, false, 0,
       "adjtimex() checks SYS_TIME before it validates the tick (capable())"},
      HELPER_NONE,
-     act_sys_time},
+     act_sys_time, NULL},
     {{CAP_SYS_TTY_CONFIG, "vhangup() on a private pty", EPERM, false, false, false, 0,
       "hanging up a terminal needs SYS_TTY_CONFIG (capable())"},
      HELPER_NONE,
-     act_sys_tty_config},
+     act_sys_tty_config, NULL},
     {{CAP_MKNOD, "mknod(a character device 1:3)", EPERM, false, false, false, 0,
       "creating device nodes needs MKNOD (capable())"},
      HELPER_NONE,
-     act_mknod},
+     act_mknod, NULL},
     {{CAP_LEASE, "fcntl(F_SETLEASE) on uid 1000's file", EACCES, false, false, true, 0,
       "taking a lease on a file you do not own needs LEASE (capable())"},
      HELPER_NONE,
-     act_lease},
+     act_lease, NULL},
     {{CAP_AUDIT_WRITE, "NETLINK_AUDIT AUDIT_USER message", EPERM, false, false, false, 0,
       "writing a record to the kernel audit log needs AUDIT_WRITE"},
      HELPER_NONE,
-     act_audit_write},
+     act_audit_write, NULL},
     {{CAP_AUDIT_CONTROL, "NETLINK_AUDIT AUDIT_GET", EPERM, false, false, false, 0,
       "talking to the audit subsystem's control interface needs AUDIT_CONTROL"},
      HELPER_NONE,
-     act_audit_control},
+     act_audit_control, NULL},
     {{CAP_SETFCAP, "setxattr(security.capability)", EPERM, false, true, false, 0,
       "giving a file capabilities (setcap) needs SETFCAP"},
      HELPER_NONE,
-     act_setfcap},
+     act_setfcap, NULL},
     {{CAP_MAC_OVERRIDE, "none (no LSM to override)", 0, false, false, false, 0,
       "only Smack consults MAC_OVERRIDE"},
      HELPER_NONE,
-     act_mac},
+     act_mac, NULL},
     {{CAP_MAC_ADMIN, "none (no LSM policy to change)", 0, false, false, false, 0,
       "only Smack, SELinux and AppArmor consult MAC_ADMIN"},
      HELPER_NONE,
-     act_mac},
+     act_mac, NULL},
     {{CAP_SYSLOG, "klogctl(SIZE_UNREAD)", EPERM, false, false, false, 0,
       "privileged kernel log operations need SYSLOG (capable())"},
      HELPER_NONE,
-     act_syslog},
+     act_syslog, NULL},
     {{CAP_WAKE_ALARM, "timerfd_create(CLOCK_BOOTTIME_ALARM)", EPERM, false, false, false, 0,
       "timers that wake a suspended system need WAKE_ALARM (capable())"},
      HELPER_NONE,
-     act_wake_alarm},
+     act_wake_alarm, NULL},
     {{CAP_BLOCK_SUSPEND, "epoll_ctl(EPOLLWAKEUP)", 0, true, false, false, 0,
       "EPOLLWAKEUP (keep the system awake) needs BLOCK_SUSPEND; without it the flag is "
       "silently dropped"},
      HELPER_NONE,
-     act_block_suspend},
+     act_block_suspend, NULL},
     {{CAP_AUDIT_READ, "bind(NETLINK_AUDIT, READLOG group)", EPERM, false, false, false, 0,
       "reading the audit log through multicast netlink needs AUDIT_READ (capable())"},
      HELPER_NONE,
-     act_audit_read},
+     act_audit_read, NULL},
     {{CAP_PERFMON, "perf_event_open(kernel profiling)", EACCES, false, false, false, SYS_ADMIN_BIT,
       "profiling the kernel needs PERFMON or SYS_ADMIN (capable())"},
      HELPER_NONE,
-     act_perfmon},
+     act_perfmon, NULL},
     {{CAP_BPF, "bpf(BPF_MAP_CREATE)", EPERM, false, false, false, SYS_ADMIN_BIT,
       "creating BPF maps needs BPF or SYS_ADMIN (capable())"},
      HELPER_NONE,
-     act_bpf},
+     act_bpf, NULL},
     {{CAP_CHECKPOINT_RESTORE, "write ns_last_pid", EPERM, false, true, false, SYS_ADMIN_BIT,
       "choosing the next pid (to restore processes) needs CHECKPOINT_RESTORE or SYS_ADMIN"},
      HELPER_NONE,
-     act_checkpoint_restore},
+     act_checkpoint_restore, prepare_ns_last_pid},
 };
 
 #define N_DEFS (sizeof probe_defs / sizeof probe_defs[0])
@@ -1307,7 +1326,7 @@ static const struct probe_def *find_def(unsigned cap)
     unknown[cap] = (struct probe_def){
         {cap, "none", 0, false, false, false, 0, "caplab has no probe for this capability"},
         HELPER_NONE,
-        act_unknown};
+        act_unknown, NULL};
     return &unknown[cap];
 }
 
