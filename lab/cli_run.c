@@ -9,6 +9,7 @@
 
 #include "caps.h"
 #include "cli.h"
+#include "compare.h"
 #include "err.h"
 #include "privs.h"
 #include "sandbox.h"
@@ -19,6 +20,8 @@ struct run_options {
     bool json, explain, dry_run, ambient;
     char *shares[16];
     int n_shares;
+    bool compare; /* --compare CAP: run twice, with and without compare_cap */
+    unsigned compare_cap;
 };
 
 enum {
@@ -36,6 +39,7 @@ enum {
     OPT_AMBIENT,
     OPT_SETUP,
     OPT_SHARE,
+    OPT_COMPARE,
 };
 
 static const struct option run_long_options[] = {
@@ -53,6 +57,7 @@ static const struct option run_long_options[] = {
     {"ambient", no_argument, NULL, OPT_AMBIENT},
     {"setup", required_argument, NULL, OPT_SETUP},
     {"share", required_argument, NULL, OPT_SHARE},
+    {"compare", required_argument, NULL, OPT_COMPARE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -127,6 +132,13 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
                 return cli_usage_error("run", "--share needs an absolute path, got \"%s\"", optarg);
             o->shares[o->n_shares++] = optarg;
             o->cfg.ro_binds = o->shares;
+            break;
+        case OPT_COMPARE:
+            if (caps_parse(optarg, &o->compare_cap, &e) < 0) {
+                err_print(&e);
+                return CLI_EXIT_USAGE;
+            }
+            o->compare = true;
             break;
         case 'h':
             cli_print_usage(cli_find("run"), stdout);
@@ -212,6 +224,92 @@ static int exit_status_for(const struct err *e)
     }
 }
 
+/* --compare: both runs side by side (exit status, first lines of stderr and stdout). */
+#define COMPARE_COLUMN 36
+#define COMPARE_RIGHT  72
+
+static void print_compare_rows(const char *label, const char *left, const char *right)
+{
+    const char *l = left, *r = right;
+    bool first = true;
+    while (first || *l || *r) {
+        size_t ll = strcspn(l, "\n"), rl = strcspn(r, "\n");
+        printf("%-12s %-*.*s  %.*s\n", first ? label : "", COMPARE_COLUMN, (int)ll, l, (int)rl, r);
+        l += ll + (l[ll] == '\n');
+        r += rl + (r[rl] == '\n');
+        first = false;
+    }
+}
+
+static void exit_text(const struct sandbox_result *res, char *buf, size_t n)
+{
+    if (res->timed_out)
+        snprintf(buf, n, "timed out");
+    else if (res->term_signal)
+        snprintf(buf, n, "%d (killed by SIG%s)", res->exit_code, sigabbrev_np(res->term_signal));
+    else
+        snprintf(buf, n, "%d", res->exit_code);
+}
+
+static void print_compare(const struct compare_result *r)
+{
+    const char *name = caps_name(r->cap);
+    char head_with[64], head_without[64];
+    snprintf(head_with, sizeof head_with, "with %s", name);
+    snprintf(head_without, sizeof head_without, "without %s", name);
+    print_compare_rows("", head_with, head_without);
+    char left[1024], right[1024];
+    exit_text(&r->with, left, sizeof left);
+    exit_text(&r->without, right, sizeof right);
+    print_compare_rows("exit status", left, right);
+    compare_first_lines(r->with.errout, 4, COMPARE_COLUMN, left, sizeof left);
+    compare_first_lines(r->without.errout, 4, COMPARE_RIGHT, right, sizeof right);
+    print_compare_rows("stderr", left[0] ? left : "(empty)", right[0] ? right : "(empty)");
+    compare_first_lines(r->with.out, 4, COMPARE_COLUMN, left, sizeof left);
+    compare_first_lines(r->without.out, 4, COMPARE_RIGHT, right, sizeof right);
+    print_compare_rows("stdout", left[0] ? left : "(empty)", right[0] ? right : "(empty)");
+    printf("\n%s\n", compare_differs(r) ? "The capability makes a difference."
+                                        : "No visible difference: the command does not need it "
+                                          "(in this setting).");
+}
+
+static json_t *compare_side_json(capmask set, const struct sandbox_result *res)
+{
+    return json_pack("{s:o, s:i, s:o, s:b, s:s%, s:s%}", "caps", caps_json(set), "exit_code",
+                     res->exit_code, "signal",
+                     res->term_signal ? json_string(sigabbrev_np(res->term_signal)) : json_null(),
+                     "timed_out", res->timed_out, "stdout", res->out ? res->out : "", res->out_len,
+                     "stderr", res->errout ? res->errout : "", res->err_len);
+}
+
+static int run_compare(struct run_options *o, char **command)
+{
+    if (!o->cfg.argv)
+        return cli_usage_error("run", "--compare needs a command (after --)");
+    if (o->dry_run)
+        return cli_usage_error("run", "--compare and --dry-run do not go together");
+    struct compare_result r;
+    struct err e = {0};
+    if (compare_run(&o->cfg, o->compare_cap, &r, &e) < 0) {
+        err_print(&e);
+        return exit_status_for(&e);
+    }
+    (void)command;
+    if (o->json) {
+        json_t *root = json_pack("{s:s, s:o, s:o, s:b}", "capability", caps_name(r.cap), "with",
+                                 compare_side_json(r.with_caps, &r.with), "without",
+                                 compare_side_json(r.without_caps, &r.without), "differs",
+                                 compare_differs(&r));
+        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        fputc('\n', stdout);
+        json_decref(root);
+    } else {
+        print_compare(&r);
+    }
+    compare_result_release(&r);
+    return CLI_EXIT_OK;
+}
+
 int cli_run(int argc, char **argv)
 {
     struct run_options o;
@@ -240,6 +338,8 @@ int cli_run(int argc, char **argv)
         free(names);
         o.cfg.caps &= ~missing;
     }
+    if (o.compare)
+        return run_compare(&o, command);
     if (o.explain)
         print_explain(o.cfg.caps, o.json ? stderr : stdout);
     if (o.dry_run)

@@ -28,6 +28,8 @@ static const char run_usage[] =
     "  --setup SCRIPT              shell script run first, as root with every capability\n"
     "  --share PATH                show a host path read-only at the same place inside\n"
     "  --json                      print one JSON object (captured output, sets, status)\n"
+    "  --compare CAP               run COMMAND twice, with and without CAP (everything else\n"
+    "                              equal), and show both results side by side\n"
     "  --explain                   print the docker run flags, compose snippet, IAB text\n"
     "  --dry-run                   only --explain, run nothing\n"
     "\n"
