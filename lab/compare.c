@@ -62,8 +62,10 @@ void compare_first_lines(const char *text, unsigned max_lines, size_t width, cha
         size_t take = len > width ? (width > 3 ? width - 3 : 0) : len;
         const char *more = len > width ? "..." : "";
         int w = snprintf(buf + used, n - used, "%s%.*s%s", line ? "\n" : "", (int)take, text, more);
-        if (w < 0 || (size_t)w >= n - used)
+        if (w < 0 || (size_t)w >= n - used) {
+            buf[used] = '\0'; /* only whole lines */
             break;
+        }
         used += (size_t)w;
         text += len;
         if (*text == '\n')
