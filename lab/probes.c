@@ -314,8 +314,12 @@ static int spawn_helper(enum helper_kind kind, bool others)
         setsid();
         int ok;
         if (others) {
+            /* Changing uid made it non-dumpable, which would make tracing it depend on
+             * the user namespace of its memory (the host's: it never exec'd). Dumpable
+             * again, only the uid check (and SYS_PTRACE) decides, in any mode. */
             ok = setgroups(0, NULL) == 0 && setresgid(OTHER_GID, OTHER_GID, OTHER_GID) == 0 &&
-                 setresuid(OTHER_UID, OTHER_UID, OTHER_UID) == 0;
+                 setresuid(OTHER_UID, OTHER_UID, OTHER_UID) == 0 &&
+                 prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0;
         } else {
             /* Same uid as the prober, holding every capability of the sandbox: tracing a
              * process with capabilities the tracer lacks needs SYS_PTRACE (in the tracee's

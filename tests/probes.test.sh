@@ -203,6 +203,8 @@ check_matrix() {
             reason=$(privileged_not_demonstrable "$cap")
         elif [[ " $(echo $ROOTLESS_MEANINGFUL) " == *" $cap "* ]]; then
             reason=""
+        elif [ "$mode" = rootless-ranged ] && [[ " $ROOTLESS_OTHER_USER " == *" $cap "* ]]; then
+            reason=""
         elif [[ " $ROOTLESS_OTHER_USER " == *" $cap "* ]]; then
             reason="another user"
         else
@@ -322,6 +324,24 @@ t_match "probe --all (rootless): the mode is named" "$text" "^Probes in rootless
 check_matrix rootless "$text"
 t_match "rootless: a capable() check is explained" "$(why_of SYS_TIME "$text")" \
     "capable\(\), against the initial user namespace"
+
+# --- rootless with a subordinate id range: the other-user probes become demonstrable. The
+# range is given in a private mount namespace, so the host's /etc/subuid is never touched.
+if [ $ROOT_OK = 1 ] && [ -x /usr/bin/newuidmap ]; then
+    ids=$(mktemp -d)
+    echo "nobody:200000:65536" >"$ids/subuid"
+    printf 'nogroup:200000:65536\n65534:200000:65536\n' >"$ids/subgid"
+    text=$(unshare -m sh -c 'mount --bind "$1/subuid" /etc/subuid &&
+        mount --bind "$1/subgid" /etc/subgid &&
+        setpriv --reuid=65534 --regid=65534 --clear-groups --reset-env "$2" probe --all' \
+        sh "$ids" "$C" 2>&1)
+    rc=$?
+    rm -rf "$ids"
+    t_eq "probe --all (rootless with a subuid range) exits 0" "$rc" 0
+    check_matrix rootless-ranged "$text"
+else
+    t_skip "rootless matrix with a subordinate id range" "needs root and newuidmap (uidmap)"
+fi
 
 # --- usage --------------------------------------------------------------------------------
 out=$($C probe 2>&1)
