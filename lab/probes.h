@@ -16,6 +16,10 @@
  *                      capable() check in a rootless sandbox, no LSM that uses it, ...)
  *   FAILED             the probe itself could not run (set-up error); `detail` says why
  *
+ * One exception to "inside a sandbox": the kernel answers AUDIT_CONTROL's read-only
+ * AUDIT_GET only from the initial pid namespace, so in privileged mode that probe runs in
+ * the host's pid namespace with private mount, network, UTS and IPC namespaces.
+ *
  * Probes never change the host: no clock change, no module load, no reboot, no audit or
  * LSM policy change; anything with a real effect happens in the sandbox's own namespaces
  * and is guarded by a check that those namespaces are not the host's.

@@ -59,7 +59,7 @@ privileged_not_demonstrable() {
         [ $((bnd >> CAPNUM[SYS_RESOURCE] & 1)) -eq 1 ] || echo "bounding set lacks SYS_RESOURCE"
         ;;
     BLOCK_SUSPEND) [ -e /sys/power/wakeup_count ] || echo "CONFIG_PM_SLEEP" ;;
-    AUDIT_CONTROL) echo "initial pid namespace" ;;
+    AUDIT_WRITE | AUDIT_CONTROL | AUDIT_READ) [ -e /proc/self/loginuid ] || echo "CONFIG_AUDIT" ;;
     MAC_OVERRIDE | MAC_ADMIN)
         ls /proc/self/attr/smack /proc/self/attr/selinux /proc/self/attr/apparmor >/dev/null 2>&1 ||
             echo "no active LSM consults it"
