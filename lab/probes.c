@@ -10,8 +10,8 @@
 #include "probes.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/audit.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
@@ -44,8 +44,8 @@
 #include <sys/timex.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
-#include <time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "privs.h"
@@ -67,7 +67,7 @@
 enum helper_kind {
     HELPER_NONE = 0,
     HELPER_OTHER_UID, /* a process of uid 1000 (KILL) */
-    HELPER_TRACEE,    /* uid 1000, or a non-dumpable capability-less root process */
+    HELPER_TRACEE,    /* uid 1000; without other ids, a root process with every capability */
 };
 
 /* Namespaces the probe must not share with the host, identified by their inodes. */
@@ -97,6 +97,9 @@ struct probe_def {
 };
 
 /* ------------------------------------------------------------ report helpers -- */
+
+/* The helpers that fill a report return 0, like the acts, so that an act can end with
+ * `return failed(r, ...)`; the value itself carries nothing. */
 
 static void vformat(char *buf, size_t n, const char *fmt, va_list ap)
 {
