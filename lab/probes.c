@@ -1564,7 +1564,12 @@ int probe_run_in(unsigned cap, const struct sandbox_config *base, struct probe_o
     const struct probe_def *def = cap <= caps_last() ? find_def(cap) : NULL;
     if (!def)
         return err_set(e, ERR_INVALID, "no capability number %u on this kernel", cap);
-    struct probe_ctx ctx = {.def = def, .holds = (base->caps & CAPS_BIT(cap)) != 0};
+    /* Root holds the sandbox's set; another user only what is raised as ambient. */
+    struct privs_identity id;
+    capmask effective = base->caps;
+    if (privs_resolve_user(base->user, &id, NULL) == 0 && id.uid != 0)
+        effective &= base->ambient;
+    struct probe_ctx ctx = {.def = def, .holds = (effective & CAPS_BIT(cap)) != 0};
     fill_host_namespaces(&ctx);
 
     if (cap == CAP_AUDIT_CONTROL && sandbox_effective_mode(base->mode) == SANDBOX_MODE_PRIVILEGED &&
