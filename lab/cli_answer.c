@@ -386,7 +386,7 @@ int cli_answer(int argc, char **argv)
     } else {
         char *answer = join_args(argc - optind, argv + optind);
         struct quiz_result r;
-        if (!answer || quiz_grade(q, answer, NULL, &r, &e) < 0) {
+        if (!answer || quiz_grade(q, answer, quiz_default_grader(), &r, &e) < 0) {
             if (answer)
                 err_print(&e);
             else
@@ -582,7 +582,7 @@ static int grade_one(struct graded *g, const struct lesson *l, const struct less
         return 0;
     }
     struct err e = {0};
-    if (quiz_grade(q, g->answer, NULL, &g->result, &e) < 0) {
+    if (quiz_grade(q, g->answer, quiz_default_grader(), &g->result, &e) < 0) {
         err_print(&e);
         g->problem = "this quiz could not be graded (see the error above)";
         return 0;

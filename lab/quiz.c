@@ -1,5 +1,7 @@
 #include "quiz.h"
 
+#include "capinfo.h"
+
 #include <ctype.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -275,8 +277,10 @@ static void generic_cap_sentence(struct sbuf *b, unsigned cap, const struct quiz
     const char *name = caps_name(cap);
     const char *desc = g && g->describe ? g->describe(cap, g->ctx) : NULL;
     if (desc && *desc)
-        sb_printf(b, "%sCAP_%s is a real capability, but not the one this needs: %s",
-                  b->len ? " " : "", name, desc);
+        sb_printf(b,
+                  "%sCAP_%s is a real capability, but not the one this needs. It governs this: "
+                  "%s (more: `caplab explain %s`)",
+                  b->len ? " " : "", name, desc, name);
     else
         sb_printf(b,
                   "%sCAP_%s is a real capability, but not the one this needs. See `caplab explain "
@@ -383,7 +387,7 @@ static int grade_capability(const struct lesson_quiz *q, const char *answer,
     if (given == key) {
         out->verdict = QUIZ_VERDICT_CORRECT;
         out->score = 1.0;
-        sb_printf(b, "Correct: ");
+        sb_printf(b, "You named ");
         names_list(b, given);
         sb_printf(b, ".");
         goto done;
@@ -617,7 +621,7 @@ static int grade_choice(const struct lesson_quiz *q, const char *answer, struct 
     if (given == key) {
         out->verdict = QUIZ_VERDICT_CORRECT;
         out->score = 1.0;
-        sb_printf(b, "Correct: ");
+        sb_printf(b, "You chose ");
         choice_ids(b, q, given);
         sb_printf(b, ".");
         return 0;
@@ -866,4 +870,16 @@ bool quiz_state_finished(const struct quiz_attempt_state *s)
 const char *quiz_state_explanation(const struct quiz_attempt_state *s, const struct lesson_quiz *q)
 {
     return quiz_state_finished(s) ? q->explanation : NULL;
+}
+
+static const char *describe_from_capinfo(unsigned cap, void *ctx)
+{
+    (void)ctx;
+    return capinfo_summary(cap);
+}
+
+const struct quiz_grader *quiz_default_grader(void)
+{
+    static const struct quiz_grader grader = {.describe = describe_from_capinfo, .ctx = NULL};
+    return &grader;
 }

@@ -87,6 +87,11 @@ struct quiz_result {
 int quiz_grade(const struct lesson_quiz *q, const char *answer, const struct quiz_grader *g,
                struct quiz_result *out, struct err *e);
 
+/* The grader the CLI and the tutor use: wrong capabilities are described from the shipped
+ * capability reference (assets/capabilities.json, see capinfo.h); when that data cannot
+ * be loaded, the generic sentence is used instead. Static; never NULL. */
+const struct quiz_grader *quiz_default_grader(void);
+
 void quiz_result_release(struct quiz_result *r);
 
 /* "correct", "partial", "wrong", "near-miss", "invalid". */

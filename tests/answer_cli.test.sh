@@ -14,7 +14,7 @@ ans() { "$CAPLAB" answer --lesson "$lesson" "$@"; }
 
 out=$(ans gs-port-80 NET_BIND_SERVICE 2>&1)
 t_eq "correct: exit 0" "$?" 0
-t_match "correct: verdict" "$out" "^Correct\\. Correct: CAP_NET_BIND_SERVICE\\."
+t_match "correct: verdict" "$out" "^Correct\\. You named CAP_NET_BIND_SERVICE\\."
 t_match "correct: explanation" "$out" "Ports below 1024 need CAP_NET_BIND_SERVICE"
 out=$(ans gs-port-80 net bind service 2>&1)
 t_eq "spelling with spaces: exit 0" "$?" 0
