@@ -314,7 +314,8 @@ static void explain_failure(const struct needs_cli *o, const struct needs_result
                         "--baseline all.\n");
 }
 
-static void explain_flaky(const struct needs_result *res, capmask universe)
+static void explain_flaky(const struct needs_cli *o, const struct needs_result *res,
+                          capmask universe)
 {
     char *names = caps_to_names(res->flaky_set, ",", false);
     char which[160];
@@ -325,6 +326,9 @@ static void explain_flaky(const struct needs_result *res, capmask universe)
     err_printf("the command is flaky: with %s it succeeded in %u of %u runs, so no set can "
                "be trusted; make it (and its --check) deterministic and try again",
                which, res->flaky_pass, res->flaky_total);
+    if (o->strict)
+        fprintf(stderr, "With --strict, output that changes from run to run (times, process "
+                        "ids, random names) also makes runs disagree.\n");
     free(names);
 }
 
@@ -496,7 +500,7 @@ static int search_and_report(struct needs_cli *o, char **command)
     default:
         if (o->verbose && !o->json)
             print_run_log(&res, stdout);
-        explain_flaky(&res, universe);
+        explain_flaky(o, &res, universe);
         status = CLI_EXIT_NO;
         break;
     }

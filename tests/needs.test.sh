@@ -63,7 +63,10 @@ needs_case() {
     t_match "$desc: docker flags" "$out" "docker run --cap-drop ALL( --cap-add [A-Z_]+)* IMAGE"
 }
 
-host_tmp_before=$(ls -d /tmp/capneed.* /tmp/f /tmp/g /tmp/out /tmp/x /tmp/p 2>/dev/null)
+# Canaries: names only this run uses, written by commands inside sandboxes, where /tmp is
+# a fresh tmpfs; none may appear on the host.
+CANARY=/tmp/caplab-needs-canary.$$
+host_capneed_before=$(ls -d /tmp/capneed.* 2>/dev/null)
 
 if [ "$ROOT_OK" = 0 ]; then
     t_skip "caplab needs, privileged" "needs root"
@@ -76,7 +79,7 @@ needs_case "true needs nothing" $N_DOCKER "no capabilities" -- true
 out=$("$C" needs -- true)
 t_match "nothing needed: two runs (full, none)" "$out" "found with 2 sandbox runs"
 needs_case "chown to another user" $N_DOCKER "CHOWN" \
-    -- sh -c 'touch /tmp/f && chown 65534:65534 /tmp/f'
+    -- sh -c "touch $CANARY && chown 65534:65534 $CANARY"
 needs_case "bind port 80" $N_DOCKER "NET_BIND_SERVICE" --share "$H" -- "$NEED" bind80
 if command -v ping >/dev/null; then
     needs_case "ping" $N_DOCKER "NET_RAW" -- ping -c1 -W2 127.0.0.1
@@ -201,7 +204,8 @@ done
 # --- rootless, and the host untouched ----------------------------------------------------
 out=$(as_nobody "$C" needs -- "$NEED" bind80 raw 2>&1)
 t_match "rootless: port 80 and raw socket" "$out" "^needs: NET_BIND_SERVICE NET_RAW"
-t_eq "host /tmp untouched by the commands" \
-    "$(ls -d /tmp/capneed.* /tmp/f /tmp/g /tmp/out /tmp/x /tmp/p 2>/dev/null)" "$host_tmp_before"
+t_check "host /tmp untouched: no canary" test ! -e "$CANARY"
+t_eq "host /tmp untouched: no capneed files" "$(ls -d /tmp/capneed.* 2>/dev/null)" \
+    "$host_capneed_before"
 
 t_done
