@@ -43,6 +43,8 @@ const char cli_needs_usage[] =
     "  --share PATH              show host PATH read-only at the same place inside (the\n"
     "                            sandbox's /tmp is a fresh tmpfs); repeatable\n"
     "  --mode auto|privileged|rootless  (auto: privileged as root, else rootless)\n"
+    "  --prove-minimal           then run the answer without each of its capabilities (k\n"
+    "                            more runs): each must fail, or that capability is dropped\n"
     "  --naive                   try one capability at a time instead (N+1 runs), to compare\n"
     "  --json                    print one JSON object with the answer and every run\n"
     "  -v, --verbose             list every run with its set and outcome\n"
@@ -55,7 +57,7 @@ struct needs_cli {
     enum caps_baseline baseline;
     struct needs_command cmd;
     unsigned repeat;
-    bool strict, naive, json, verbose;
+    bool strict, naive, prove_minimal, json, verbose;
     char *shares[MAX_SHARES + 1];
     size_t n_shares;
 };
@@ -72,6 +74,7 @@ enum {
     OPT_SHARE,
     OPT_MODE,
     OPT_NAIVE,
+    OPT_PROVE_MINIMAL,
     OPT_JSON,
 };
 
@@ -87,6 +90,7 @@ static const struct option needs_long_options[] = {
     {"share", required_argument, NULL, OPT_SHARE},
     {"mode", required_argument, NULL, OPT_MODE},
     {"naive", no_argument, NULL, OPT_NAIVE},
+    {"prove-minimal", no_argument, NULL, OPT_PROVE_MINIMAL},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -166,6 +170,9 @@ static int parse_needs_options(int argc, char **argv, struct needs_cli *o)
         case OPT_NAIVE:
             o->naive = true;
             break;
+        case OPT_PROVE_MINIMAL:
+            o->prove_minimal = true;
+            break;
         case OPT_JSON:
             o->json = true;
             break;
@@ -181,6 +188,9 @@ static int parse_needs_options(int argc, char **argv, struct needs_cli *o)
     }
     if (!argv[optind])
         return cli_usage_error("needs", "no command given (put it after --)");
+    if (o->naive && o->prove_minimal)
+        return cli_usage_error("needs", "--prove-minimal goes with the adaptive search, "
+                                        "not --naive");
     return -1;
 }
 
@@ -259,7 +269,7 @@ static void print_run_log(const struct needs_result *res, FILE *f)
         const struct needs_run *run = &res->runs[i];
         char *names = caps_to_names(run->set, ",", false);
         char outcome[64];
-        fprintf(f, "  run %2zu %-6s %-14s %s%s%s\n", i + 1, needs_phase_name(run->phase),
+        fprintf(f, "  run %2zu %-7s %-14s %s%s%s\n", i + 1, needs_phase_name(run->phase),
                 outcome_text(run, outcome, sizeof outcome), names && *names ? names : "(none)",
                 run->obs.detail[0] ? "  # " : "", run->obs.detail);
         free(names);
@@ -283,6 +293,11 @@ static void print_found(const struct needs_cli *o, const struct needs_result *re
         printf("verified by run %zu\n", res->verified_by + 1);
     else
         printf("not verified: the naive search infers the set without running it\n");
+    if (res->minimal_proven)
+        printf("1-minimal: proven, it fails without any one of them\n");
+    else if (res->set && !o->naive)
+        printf("1-minimal if the command is deterministic and more capabilities never hurt "
+               "(--prove-minimal checks it)\n");
     char *flags = drop_all_flags(res->set);
     char *compose = caps_compose_snippet(res->set);
     printf("docker run %s IMAGE\n", flags ? flags : "?");
@@ -389,6 +404,8 @@ static void print_json(const struct needs_cli *o, char **command, const struct n
         json_object_set_new(root, "verified_by_run",
                             res->verified ? json_integer((json_int_t)res->verified_by + 1)
                                           : json_null());
+        json_object_set_new(root, "minimal_proven", json_boolean(res->minimal_proven));
+        json_object_set_new(root, "minimal_dropped", json_integer(res->minimal_dropped));
         json_object_set_new(root, "docker_flags", json_string(flags ? flags : ""));
         json_object_set_new(root, "compose", json_string(compose ? compose : ""));
         json_object_set_new(root, "log2_n", json_integer(needs_ceil_log2(n)));
@@ -458,6 +475,7 @@ static int search_and_report(struct needs_cli *o, char **command)
         .repeat = o->repeat,
         .strict = o->strict,
         .naive = o->naive,
+        .prove_minimal = o->prove_minimal,
         .oracle = needs_sandbox_oracle,
         .oracle_ctx = &sb,
         .progress = tty ? show_progress : NULL,
@@ -484,6 +502,11 @@ static int search_and_report(struct needs_cli *o, char **command)
         print_json(o, command, &res, universe, baseline_set, wall);
     switch (res.verdict) {
     case NEEDS_FOUND:
+        if (res.minimal_dropped)
+            err_warn("the search's answer held %u capabilit%s the command passed without when "
+                     "checked: it is flaky or behaves differently with more capabilities "
+                     "(try --repeat)",
+                     res.minimal_dropped, res.minimal_dropped == 1 ? "y" : "ies");
         if (!o->json) {
             if (o->verbose)
                 print_run_log(&res, stdout);

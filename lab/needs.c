@@ -41,6 +41,8 @@ const char *needs_phase_name(enum needs_phase phase)
         return "search";
     case NEEDS_PHASE_NAIVE:
         return "naive";
+    case NEEDS_PHASE_MINIMAL:
+        return "minimal";
     }
     return "?";
 }
@@ -144,12 +146,20 @@ static bool judge(struct search *s, struct needs_run *run)
 }
 
 /* Run `set` options->repeat times. *pass gets the common outcome; mixed outcomes make
- * the result NEEDS_FLAKY and *flaky true. Returns -1 when the oracle fails. */
+ * the result NEEDS_FLAKY and *flaky true. Returns -1 when the oracle fails. A set that
+ * already ran is not run again, except to prove minimality (which exists to re-check). */
 static int try_set(struct search *s, capmask set, enum needs_phase phase, bool *pass, bool *flaky,
                    struct err *e)
 {
     unsigned repeat = s->o->repeat ? s->o->repeat : 1;
     unsigned passed = 0;
+    *flaky = false;
+    for (size_t i = 0; phase != NEEDS_PHASE_MINIMAL && i < s->res->n_runs; i++) {
+        if (s->res->runs[i].set == set) {
+            *pass = s->res->runs[i].pass; /* ran before, all its repeats agreed */
+            return 0;
+        }
+    }
     s->res->n_sets++;
     for (unsigned i = 0; i < repeat; i++) {
         if (s->o->progress) {
@@ -254,43 +264,84 @@ static int search_naive(struct search *s, struct err *e)
     return 0;
 }
 
-int needs_search(const struct needs_options *o, struct needs_result *res, struct err *e)
+/* Run the answer without each of its capabilities. One that passes without it was not
+ * needed after all (a flaky or non-monotone command): drop it and check again. */
+static int prove_minimal(struct search *s, struct err *e)
 {
-    memset(res, 0, sizeof *res);
-    if (!o->oracle)
-        return err_set(e, ERR_INVALID, "needs_search: no oracle");
-    struct search s = {.o = o, .res = res};
-    bool pass, flaky;
+    capmask set = s->res->set;
+    bool changed = true;
+    while (changed) {
+        changed = false;
+        for (unsigned cap = 0; cap < MAX_CAPS; cap++) {
+            if (!(set & CAPS_BIT(cap)))
+                continue;
+            bool pass, flaky;
+            s->found = set;
+            if (try_set(s, set & ~CAPS_BIT(cap), NEEDS_PHASE_MINIMAL, &pass, &flaky, e) < 0)
+                return -1;
+            if (flaky)
+                return 0;
+            if (pass) {
+                set &= ~CAPS_BIT(cap);
+                s->res->minimal_dropped++;
+                changed = true;
+                break;
+            }
+        }
+    }
+    unsigned dropped = s->res->minimal_dropped;
+    finish(s, set);
+    s->res->minimal_dropped = dropped;
+    s->res->minimal_proven = true;
+    return 0;
+}
 
-    if (try_set(&s, o->universe, NEEDS_PHASE_FULL, &pass, &flaky, e) < 0)
+static int search(struct search *s, struct err *e)
+{
+    const struct needs_options *o = s->o;
+    bool pass, flaky;
+    if (try_set(s, o->universe, NEEDS_PHASE_FULL, &pass, &flaky, e) < 0)
         return -1;
     if (flaky)
         return 0;
     if (!pass) {
-        res->verdict = NEEDS_FAILS_WITH_ALL;
+        s->res->verdict = NEEDS_FAILS_WITH_ALL;
         return 0;
     }
     if (o->naive)
-        return search_naive(&s, e);
+        return search_naive(s, e);
     if (o->universe == 0) {
-        finish(&s, 0);
+        finish(s, 0);
         return 0;
     }
-    if (try_set(&s, 0, NEEDS_PHASE_NONE, &pass, &flaky, e) < 0)
+    if (try_set(s, 0, NEEDS_PHASE_NONE, &pass, &flaky, e) < 0)
         return -1;
     if (flaky)
         return 0;
     if (pass) {
-        finish(&s, 0);
+        finish(s, 0);
         return 0;
     }
     struct plan *plan = malloc(sizeof *plan);
     if (!plan)
         return err_set(e, ERR_SYSTEM, "out of memory");
     plan_build(plan, caps_count(o->universe));
-    int rc = search_rounds(&s, plan, e);
+    int rc = search_rounds(s, plan, e);
     free(plan);
     return rc;
+}
+
+int needs_search(const struct needs_options *o, struct needs_result *res, struct err *e)
+{
+    memset(res, 0, sizeof *res);
+    if (!o->oracle)
+        return err_set(e, ERR_INVALID, "needs_search: no oracle");
+    struct search s = {.o = o, .res = res};
+    if (search(&s, e) < 0)
+        return -1;
+    if (o->prove_minimal && !o->naive && res->verdict == NEEDS_FOUND && res->set)
+        return prove_minimal(&s, e);
+    return 0;
 }
 
 void needs_result_release(struct needs_result *res)

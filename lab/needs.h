@@ -52,10 +52,11 @@ typedef int (*needs_oracle_fn)(void *ctx, capmask set, struct needs_observation 
                                struct err *e);
 
 enum needs_phase {
-    NEEDS_PHASE_FULL,   /* the whole baseline */
-    NEEDS_PHASE_NONE,   /* no capability */
-    NEEDS_PHASE_SEARCH, /* a probe of the search */
-    NEEDS_PHASE_NAIVE,  /* the naive search: the baseline minus one capability */
+    NEEDS_PHASE_FULL,    /* the whole baseline */
+    NEEDS_PHASE_NONE,    /* no capability */
+    NEEDS_PHASE_SEARCH,  /* a probe of the search */
+    NEEDS_PHASE_NAIVE,   /* the naive search: the baseline minus one capability */
+    NEEDS_PHASE_MINIMAL, /* proving the answer 1-minimal: the answer minus one capability */
 };
 
 /* One sandbox run, for reports. */
@@ -75,10 +76,13 @@ struct needs_progress {
 };
 
 struct needs_options {
-    capmask universe; /* the candidates: the baseline's capabilities this host can grant */
-    unsigned repeat;  /* runs per set (0 or 1: once) */
-    bool strict;      /* also require the full set's stdout/stderr */
-    bool naive;       /* one capability at a time instead (full + N runs), for comparison */
+    capmask universe;   /* the candidates: the baseline's capabilities this host can grant */
+    unsigned repeat;    /* runs per set (0 or 1: once) */
+    bool strict;        /* also require the full set's stdout/stderr */
+    bool naive;         /* one capability at a time instead (full + N runs), for comparison */
+    bool prove_minimal; /* then run the answer without each of its capabilities (k runs);
+                           one that still passes is dropped, so the answer is 1-minimal
+                           by experiment even for a non-monotone command */
     needs_oracle_fn oracle;
     void *oracle_ctx;
     void (*progress)(const struct needs_progress *p, void *arg); /* NULL: none */
@@ -93,14 +97,16 @@ enum needs_verdict {
 
 struct needs_result {
     enum needs_verdict verdict;
-    capmask set;            /* NEEDS_FOUND: the answer */
-    size_t verified_by;     /* NEEDS_FOUND: index in runs of a passing run of exactly `set` */
-    bool verified;          /* false only for the naive search (its answer is inferred) */
-    capmask flaky_set;      /* NEEDS_FLAKY: the set with mixed outcomes */
-    unsigned flaky_pass;    /* ... how many of its runs passed */
-    unsigned flaky_total;   /* ... out of */
-    size_t n_sets;          /* distinct sets tried */
-    struct needs_run *runs; /* every sandbox run in order (n_runs of them) */
+    capmask set;              /* NEEDS_FOUND: the answer */
+    size_t verified_by;       /* NEEDS_FOUND: index in runs of a passing run of exactly `set` */
+    bool verified;            /* false only for the naive search (its answer is inferred) */
+    bool minimal_proven;      /* prove_minimal: every one-smaller subset was run and failed */
+    unsigned minimal_dropped; /* prove_minimal: capabilities it found unneeded after all */
+    capmask flaky_set;        /* NEEDS_FLAKY: the set with mixed outcomes */
+    unsigned flaky_pass;      /* ... how many of its runs passed */
+    unsigned flaky_total;     /* ... out of */
+    size_t n_sets;            /* distinct sets tried */
+    struct needs_run *runs;   /* every sandbox run in order (n_runs of them) */
     size_t n_runs;
     double seconds; /* sum of the runs' wall times */
 };

@@ -142,7 +142,7 @@ needs_case "--check 'test -g': FSETID too" $N_DOCKER "CHOWN FSETID" \
 out=$("$C" needs -v --check 'test "$(stat -c %u /tmp/f)" = 65534 || exit 1; exit 0' \
     -- sh -c "$IGNORE_CHOWN" 2>&1)
 t_match "--check with exit: same answer" "$out" "^needs: CHOWN$"
-t_match "--check with exit: reported as a failed check" "$out" "run  2 none   --check failed"
+t_match "--check with exit: reported as a failed check" "$out" "run  2 none    --check failed"
 out=$("$C" needs --check false -- true 2>&1)
 t_match "--check that never passes: says so" "$out" "fails even with all .*--check failed"
 # The command reaches the sandbox as arguments, never through the shell's parser.
@@ -169,6 +169,12 @@ t_match "--json: verified by a run of exactly the set" "$json" \
 out=$("$C" needs --naive -- "$NEED" chown raw)
 t_match "--naive: same set" "$out" "^needs: CHOWN NET_RAW"
 t_match "--naive: N+1 runs" "$out" "found with 15 sandbox runs"
+out=$("$C" needs -v --prove-minimal -- "$NEED" chown raw)
+t_match "--prove-minimal: proven" "$out" "1-minimal: proven"
+t_match "--prove-minimal: the set without CHOWN fails" "$out" "run +[0-9]+ minimal +exit 1 +NET_RAW"
+t_match "--prove-minimal: the set without NET_RAW fails" "$out" "run +[0-9]+ minimal +exit 1 +CHOWN "
+out=$("$C" needs -- "$NEED" chown raw)
+t_match "without --prove-minimal: says what minimality rests on" "$out" "1-minimal if the command"
 out=$("$C" needs --repeat 3 -- "$NEED" chown)
 t_match "--repeat 3: three runs per set" "$out" "found with ([0-9]+) sandbox runs \(([0-9]+) sets\)"
 sets=$(printf '%s' "$out" | sed -n 's/.*(\([0-9]*\) sets).*/\1/p')
@@ -193,7 +199,7 @@ fi
 
 # Usage errors.
 for args in "" "--repeat 0 -- true" "--baseline none -- true" "--share relative -- true" \
-    "--timeout soon -- true" "--bogus -- true"; do
+    "--timeout soon -- true" "--bogus -- true" "--naive --prove-minimal -- true"; do
     # shellcheck disable=SC2086
     "$C" needs $args >/dev/null 2>&1
     t_eq "usage error: needs $args" "$?" 2

@@ -16,8 +16,9 @@ struct fake {
     capmask warn_without; /* strict: output changes without these (exit stays 0) */
     capmask check_needs;  /* the --check test fails without these */
     unsigned calls;
-    int flip_every;   /* > 0: every Nth call flips the outcome (a flaky command) */
-    int fail_on_call; /* > 0: the oracle itself fails on this call */
+    int flip_every;    /* > 0: every Nth call flips the outcome (a flaky command) */
+    int fail_on_call;  /* > 0: the oracle itself fails on this call */
+    int wrong_on_call; /* > 0: this one call gets the opposite outcome (a one-off glitch) */
 };
 
 static bool fake_passes(const struct fake *f, capmask set)
@@ -34,6 +35,8 @@ static int fake_oracle(void *ctx, capmask set, struct needs_observation *obs, st
     memset(obs, 0, sizeof *obs);
     bool pass = fake_passes(f, set);
     if (f->flip_every && f->calls % (unsigned)f->flip_every == 0)
+        pass = !pass;
+    if (f->wrong_on_call && (int)f->calls == f->wrong_on_call)
         pass = !pass;
     obs->exit_code = pass ? 0 : 1;
     obs->check_failed = pass && (set & f->check_needs) != f->check_needs;
@@ -293,6 +296,54 @@ static void test_naive_takes_n_plus_one_runs(void **state)
     }
 }
 
+static void test_prove_minimal(void **state)
+{
+    (void)state;
+    /* A deterministic command: k more runs, each failing, nothing dropped. */
+    struct fake f = {.need = CAPS_BIT(2) | CAPS_BIT(9) | CAPS_BIT(12)};
+    struct needs_options o = {
+        .universe = low_bits(14), .prove_minimal = true, .oracle = fake_oracle, .oracle_ctx = &f};
+    struct needs_result plain, res;
+    struct err e = {0};
+    struct fake g = f;
+    struct needs_options po = o;
+    po.prove_minimal = false;
+    po.oracle_ctx = &g;
+    assert_int_equal(needs_search(&po, &plain, &e), 0);
+    assert_int_equal(needs_search(&o, &res, &e), 0);
+    assert_int_equal(res.set, f.need);
+    assert_true(res.minimal_proven);
+    assert_int_equal(res.minimal_dropped, 0);
+    assert_int_equal(res.n_runs, plain.n_runs + 3);
+    for (size_t i = plain.n_runs; i < res.n_runs; i++) {
+        assert_int_equal(res.runs[i].phase, NEEDS_PHASE_MINIMAL);
+        assert_false(res.runs[i].pass);
+    }
+    needs_result_release(&plain);
+    needs_result_release(&res);
+
+    /* One glitch in the first probe sends the search the wrong way and leaves an
+     * unneeded capability in the answer; proving minimality removes it. */
+    unsigned fixed = 0;
+    for (int call = 3; call < 12; call++) {
+        struct fake glitchy = {.need = CAPS_BIT(0) | CAPS_BIT(1), .wrong_on_call = call};
+        o.oracle_ctx = &glitchy;
+        assert_int_equal(needs_search(&o, &res, &e), 0);
+        assert_int_equal(res.verdict, NEEDS_FOUND);
+        assert_true(res.minimal_proven);
+        assert_true(res.verified);
+        /* A glitch that fails a passing set is repaired; one that passes a failing set
+         * cannot be seen without --repeat. */
+        const struct needs_run *glitch = (size_t)call <= res.n_runs ? &res.runs[call - 1] : NULL;
+        if (glitch && !glitch->pass && fake_passes(&glitchy, glitch->set)) {
+            assert_one_minimal(&glitchy, res.set);
+            fixed += res.minimal_dropped > 0;
+        }
+        needs_result_release(&res);
+    }
+    assert_true(fixed > 0);
+}
+
 struct progress_log {
     size_t calls, last_runs;
     bool ordered;
@@ -339,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_failed_check_counts_as_failure),
         cmocka_unit_test(test_oracle_failure_aborts),
         cmocka_unit_test(test_naive_takes_n_plus_one_runs),
+        cmocka_unit_test(test_prove_minimal),
         cmocka_unit_test(test_progress_reports_every_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
