@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -216,9 +217,16 @@ static void show_progress(const struct needs_progress *p, void *arg)
     char trying[128], found[128];
     describe_set(p->candidate, trying, sizeof trying);
     describe_set(p->found, found, sizeof found);
-    fprintf(stderr, "\r\033[Kcaplab needs: run %zu (%s): %s%s%s", p->runs_done + 1,
-            needs_phase_name(p->phase), trying, p->found ? "; needed so far: " : "",
-            p->found ? found : "");
+    char line[320];
+    snprintf(line, sizeof line, "caplab needs: run %zu (%s): %s%s%s", p->runs_done + 1,
+             needs_phase_name(p->phase), trying, p->found ? "; needed so far: " : "",
+             p->found ? found : "");
+    /* One terminal line, or the carriage return cannot take it back. */
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 &&
+        strlen(line) >= ws.ws_col)
+        line[ws.ws_col - 1] = '\0';
+    fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
 }
 
