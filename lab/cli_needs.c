@@ -223,8 +223,7 @@ static void show_progress(const struct needs_progress *p, void *arg)
              p->found ? found : "");
     /* One terminal line, or the carriage return cannot take it back. */
     struct winsize ws;
-    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 &&
-        strlen(line) >= ws.ws_col)
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && strlen(line) >= ws.ws_col)
         line[ws.ws_col - 1] = '\0';
     fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
