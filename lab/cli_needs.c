@@ -332,7 +332,7 @@ static void explain_failure(const struct needs_cli *o, const struct needs_result
         fprintf(stderr, "Is the command installed and on the PATH? Programs below /tmp need "
                         "--share, since the sandbox's /tmp is empty.\n");
     else if (o->baseline == CAPS_BASELINE_DOCKER)
-        fprintf(stderr, "It may need a capability outside Docker's defaults: try "
+        fprintf(stderr, "If it needs a capability outside Docker's defaults, try "
                         "--baseline all.\n");
 }
 
