@@ -34,8 +34,12 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 /* Print a command's full help to f. */
 void cli_print_usage(const struct cli_command *cmd, FILE *f);
 
+/* Full help texts that live beside their command. */
+extern const char cli_needs_usage[];
+
 /* Subcommands. */
 int cli_lint(int argc, char **argv);
+int cli_needs(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_answer(int argc, char **argv);
 int cli_grade(int argc, char **argv);

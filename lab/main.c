@@ -161,6 +161,7 @@ const struct cli_command cli_commands[] = {
     {"explain", cli_explain, "what a capability governs, and what needs it", explain_usage},
     {"status", cli_status, "the capability sets of a process, decoded", status_usage},
     {"probe", cli_probe, "demonstrate capabilities: each probe with and without", probe_usage},
+    {"needs", cli_needs, "find the minimal capabilities a command needs", cli_needs_usage},
     {NULL, NULL, NULL, NULL},
 };
 
