@@ -116,6 +116,7 @@ deps:
 
 bench: caplab
 	bench/sandbox.sh
+	bench/needs.sh
 
 install: caplab
 	install -D -m 0755 caplab $(DESTDIR)$(PREFIX)/bin/caplab
