@@ -6,6 +6,7 @@
  * lessons unless the course already covered them. Without PATH: the bundled course.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -14,16 +15,69 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "err.h"
 #include "lesson.h"
 #include "paths.h"
+#include "sandbox.h"
+#include "verify.h"
 
 struct lint_totals {
     size_t files;
     size_t errors;
+    /* --verify: what loaded cleanly, kept for the kernel runs (owned) */
+    bool keep;
+    struct lesson **own_lessons;
+    size_t n_own_lessons;
+    struct course **own_courses;
+    size_t n_own_courses;
+    const struct lesson **verify; /* every lesson to verify, in order (borrowed from above) */
+    size_t n_verify;
 };
+
+static bool grow(void **array, size_t count, size_t size)
+{
+    void *grown = realloc(*array, (count + 1) * size);
+    if (!grown)
+        return false;
+    *array = grown;
+    return true;
+}
+
+/* Keep a loaded lesson for --verify; returns false when it was not kept (caller frees). */
+static bool keep_lesson(struct lint_totals *t, struct lesson *l)
+{
+    if (!t->keep || !l || !grow((void **)&t->own_lessons, t->n_own_lessons, sizeof l) ||
+        !grow((void **)&t->verify, t->n_verify, sizeof *t->verify))
+        return false;
+    t->own_lessons[t->n_own_lessons++] = l;
+    t->verify[t->n_verify++] = l;
+    return true;
+}
+
+static bool keep_course(struct lint_totals *t, struct course *c)
+{
+    if (!t->keep || !c || !grow((void **)&t->own_courses, t->n_own_courses, sizeof c))
+        return false;
+    t->own_courses[t->n_own_courses++] = c;
+    for (size_t i = 0; i < c->n_lessons; i++)
+        if (grow((void **)&t->verify, t->n_verify, sizeof *t->verify))
+            t->verify[t->n_verify++] = &c->lessons[i];
+    return true;
+}
+
+static void release_kept(struct lint_totals *t)
+{
+    for (size_t i = 0; i < t->n_own_lessons; i++)
+        lesson_free(t->own_lessons[i]);
+    for (size_t i = 0; i < t->n_own_courses; i++)
+        course_free(t->own_courses[i]);
+    free(t->own_lessons);
+    free(t->own_courses);
+    free(t->verify);
+}
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -67,7 +121,8 @@ static void lint_lesson(const char *path, struct lint_totals *t)
         t->errors++;
     }
     print_errors(&errs, t);
-    lesson_free(l);
+    if (!keep_lesson(t, l))
+        lesson_free(l);
 }
 
 /* The lesson files a course lists, resolved like the loader does; NULL-terminated.
@@ -116,7 +171,8 @@ static void lint_course(const char *path, struct lint_totals *t)
         t->errors++;
     }
     print_errors(&errs, t);
-    course_free(c);
+    if (!keep_course(t, c))
+        course_free(c);
 }
 
 static bool same_file(const char *a, const char *b)
@@ -192,19 +248,162 @@ static void lint_path(const char *path, struct lint_totals *t)
     }
 }
 
+/* ------------------------------------------------------------------- --verify -- */
+
+static void item_label(const struct verify_item *it, char *buf, size_t n)
+{
+    const char *lesson = it->lesson->id;
+    if (it->kind == VERIFY_PROOF)
+        snprintf(buf, n, "%s/%s (proof)", lesson, it->quiz->id);
+    else if (it->step->kind == STEP_CHECK)
+        snprintf(buf, n, "%s/%s", lesson, it->step->id);
+    else
+        snprintf(buf, n, "%s/%s/%s", lesson, it->step->id, it->check->id);
+}
+
+static const char *item_word(enum check_status s)
+{
+    switch (s) {
+    case CHECK_PASS:
+        return "PASS";
+    case CHECK_FAIL:
+    case CHECK_ERROR:
+        return "FAIL";
+    default:
+        return "SKIP";
+    }
+}
+
+static void print_detail(const char *text)
+{
+    if (text && *text)
+        printf("      %s\n", text);
+}
+
+static void print_run(const struct verify_run *run, bool proof)
+{
+    const struct check_result *r = &run->result;
+    if (proof) {
+        char *names = caps_to_names(run->caps, ",", false);
+        printf("      with %s: %s%s\n", names && *names ? names : "no capabilities",
+               r->status == CHECK_PASS   ? "passes"
+               : r->status == CHECK_FAIL ? "fails"
+                                         : check_status_name(r->status),
+               run->want_match ? " (must pass)" : " (must fail)");
+        free(names);
+        if (r->status != CHECK_PASS && r->status != CHECK_FAIL)
+            return;
+        printf("        %s\n", r->happened);
+        return;
+    }
+    print_detail(r->expected);
+    print_detail(r->happened);
+    print_detail(r->likely);
+}
+
+static void report_item(const struct verify_item *it, void *ctx)
+{
+    (void)ctx;
+    char label[512];
+    item_label(it, label, sizeof label);
+    if (it->status == CHECK_PASS) {
+        if (it->kind == VERIFY_PROOF)
+            printf("PASS  %s: %s\n", label, it->reason);
+        else
+            printf("PASS  %s\n", label);
+    } else {
+        printf("%s  %s: %s\n", item_word(it->status), label, it->reason);
+    }
+    if (it->status == CHECK_FAIL || it->status == CHECK_ERROR) {
+        printf("      in %s\n", it->lesson->path);
+        for (size_t r = 0; r < it->n_runs; r++)
+            print_run(&it->runs[r], it->kind == VERIFY_PROOF);
+    }
+    fflush(stdout);
+}
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int run_verify(const struct lint_totals *t, unsigned jobs, double timeout)
+{
+    const struct sandbox_support *support = sandbox_support();
+    if (!support->available) {
+        err_printf("cannot verify here: %s", support->reason);
+        return CLI_EXIT_NO;
+    }
+    enum sandbox_mode mode = sandbox_effective_mode(SANDBOX_MODE_AUTO);
+    printf("verify: running every check and proof in %s mode\n", sandbox_mode_name(mode));
+    struct verify_options o = {.check = {.mode = SANDBOX_MODE_AUTO, .timeout = timeout},
+                               .jobs = jobs};
+    struct verify_totals vt = {0};
+    struct err e = {0};
+    double start = monotonic_seconds();
+    if (verify_lessons(t->verify, t->n_verify, &o, report_item, NULL, &vt, &e) < 0) {
+        err_print(&e);
+        return CLI_EXIT_NO;
+    }
+    printf("verify: %zu checks and proofs: %zu passed, %zu failed, %zu skipped "
+           "(%zu sandboxes, %.1f s)\n",
+           vt.items, vt.passed, vt.failed, vt.skipped, vt.runs, monotonic_seconds() - start);
+    return vt.failed ? CLI_EXIT_NO : CLI_EXIT_OK;
+}
+
+static int parse_jobs(const char *text, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno || end == text || *end || v < 1 || v > 64)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int parse_seconds(const char *text, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !(v > 0) || v > 3600)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int cli_lint(int argc, char **argv)
 {
     static const struct option options[] = {
         {"verify", no_argument, NULL, 'v'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool verify = false;
+    unsigned jobs = 4;
+    double timeout = 0;
     optind = 1;
     opterr = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+hj:", options, NULL)) != -1) {
         switch (opt) {
+        case 'j':
+            if (parse_jobs(optarg, &jobs) < 0)
+                return cli_usage_error("lint", "--jobs: expected a number from 1 to 64, not "
+                                               "\"%s\"",
+                                       optarg);
+            break;
+        case 't':
+            if (parse_seconds(optarg, &timeout) < 0)
+                return cli_usage_error("lint", "--timeout: expected seconds (up to 3600), not "
+                                               "\"%s\"",
+                                       optarg);
+            break;
         case 'v':
             verify = true;
             break;
@@ -215,20 +414,13 @@ int cli_lint(int argc, char **argv)
             return cli_usage_error("lint", "unknown option \"%s\"", argv[optind - 1]);
         }
     }
-    if (verify) {
-        /* Hook for the checks runner: once it exists, --verify runs every check and proof of
-         * the linted lessons in real sandboxes after a clean lint. */
-        err_printf("lint --verify is not available yet: it needs the checks runner, which "
-                   "this build does not have; plain `caplab lint` checks the format");
-        return CLI_EXIT_USAGE;
-    }
-
-    struct lint_totals totals = {0};
+    struct lint_totals totals = {.keep = verify};
     if (optind >= argc) {
         char *course = paths_data_file("lessons/course.json");
         if (!course) {
             err_printf("cannot find the bundled course (set CAPLAB_DATA to the directory that "
                        "holds lessons/)");
+            release_kept(&totals);
             return CLI_EXIT_NO;
         }
         lint_course(course, &totals);
@@ -239,5 +431,14 @@ int cli_lint(int argc, char **argv)
 
     printf("lint: %zu file%s, %zu error%s\n", totals.files, totals.files == 1 ? "" : "s",
            totals.errors, totals.errors == 1 ? "" : "s");
-    return totals.errors ? CLI_EXIT_NO : CLI_EXIT_OK;
+    int rc = totals.errors ? CLI_EXIT_NO : CLI_EXIT_OK;
+    if (verify) {
+        /* Files with errors did not load, so only clean ones are run; errors still fail. */
+        fflush(stdout);
+        int vrc = run_verify(&totals, jobs, timeout);
+        if (vrc != CLI_EXIT_OK)
+            rc = vrc;
+    }
+    release_kept(&totals);
+    return rc;
 }
