@@ -218,8 +218,11 @@ static void finish_item(struct verify_item *it, struct verify_totals *t)
         judge_check(it);
     else
         verify_judge_proof(it);
-    for (size_t r = 0; r < it->n_runs; r++)
+    for (size_t r = 0; r < it->n_runs; r++) {
         it->seconds += it->runs[r].result.seconds;
+        if (ran(&it->runs[r].result))
+            t->runs++;
+    }
     t->items++;
     switch (it->status) {
     case CHECK_PASS:
@@ -346,7 +349,7 @@ int verify_lessons(const struct lesson *const *lessons, size_t n, const struct v
             if (start_worker(&p, next_job, co, &workers[active], e) < 0)
                 goto out;
             fcntl(workers[active].fd, F_SETFL, O_NONBLOCK);
-            active++, next_job++, t.runs++;
+            active++, next_job++;
         }
         struct pollfd fds[MAX_JOBS];
         for (size_t i = 0; i < active; i++)

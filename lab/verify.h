@@ -59,7 +59,7 @@ struct verify_totals {
     size_t passed;
     size_t failed;  /* FAIL and ERROR */
     size_t skipped; /* SKIPPED, MISSING_TOOL, UNSUPPORTED */
-    size_t runs;    /* sandboxes started */
+    size_t runs;    /* sandbox runs that reached a result */
 };
 
 typedef void (*verify_report_fn)(const struct verify_item *item, void *ctx);
