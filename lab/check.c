@@ -17,8 +17,7 @@
 /* ------------------------------------------------------------------ text helpers -- */
 
 /* Append to a NUL-terminated buffer of size n, never overflowing. */
-__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t n, const char *fmt,
-                                                         ...)
+__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t n, const char *fmt, ...)
 {
     size_t len = strnlen(buf, n);
     if (len + 1 >= n)
@@ -97,8 +96,7 @@ static int regex_search(const char *pattern, const char *text, char *why, size_t
         char msg[128];
         regerror(rc, &re, msg, sizeof msg);
         if (why)
-            say(why, n, "the pattern /%s/ is not a valid regular expression: %s", pattern,
-                     msg);
+            say(why, n, "the pattern /%s/ is not a valid regular expression: %s", pattern, msg);
         return -1;
     }
     rc = regexec(&re, text ? text : "", 0, NULL, 0);
@@ -106,7 +104,8 @@ static int regex_search(const char *pattern, const char *text, char *why, size_t
     return rc == 0;
 }
 
-static bool fail_why(char *why, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail_why(char *why, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static bool fail_why(char *why, size_t n, const char *fmt, ...)
 {
     if (why && n) {
@@ -137,13 +136,11 @@ bool check_expect_match(const struct lesson_expect *x, const struct check_observ
         /* A command reports an errno through its message: strerror's text in stderr. */
         const char *text = strerror(x->err_no);
         if (!strcasestr(o->err ? o->err : "", text))
-            return fail_why(why, n, "stderr does not say \"%s\" (%s)", text,
-                            errno_name(x->err_no));
+            return fail_why(why, n, "stderr does not say \"%s\" (%s)", text, errno_name(x->err_no));
     } else if (x->err_no) {
         if (o->err_no != x->err_no)
             return fail_why(why, n, "the probe reported %s, not %s",
-                            o->err_no ? errno_name(o->err_no) : "success",
-                            errno_name(x->err_no));
+                            o->err_no ? errno_name(o->err_no) : "success", errno_name(x->err_no));
     }
     if (x->stdout_re) {
         int m = regex_search(x->stdout_re, o->out, why, n);
@@ -201,8 +198,8 @@ void check_expect_describe(const struct lesson_expect *x, bool is_probe, char *b
 
 static bool line_says_refused(const char *line, size_t len)
 {
-    static const char *const phrases[] = {"not permitted", "denied", "not found", "must be root",
-                                          "cannot", "unable"};
+    static const char *const phrases[] = {"not permitted", "denied", "not found",
+                                          "must be root",  "cannot", "unable"};
     for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++) {
         size_t pl = strlen(phrases[i]);
         for (size_t k = 0; k + pl <= len; k++)
@@ -252,7 +249,7 @@ void check_describe_observed(const struct check_observed *o, char *buf, size_t n
     if (o->is_probe) {
         if (o->err_no)
             say(buf, n, "The probe was refused with %s (%s).", errno_name(o->err_no),
-                     strerror(o->err_no));
+                strerror(o->err_no));
         else if (o->exit_code == 0)
             say(buf, n, "The probe succeeded.");
         else
@@ -265,7 +262,7 @@ void check_describe_observed(const struct check_observed *o, char *buf, size_t n
         say(buf, n, "It did not finish in time and was stopped.");
     else if (o->term_signal)
         say(buf, n, "It was killed by signal %d (SIG%s).", o->term_signal,
-                 sigabbrev_np(o->term_signal) ? sigabbrev_np(o->term_signal) : "?");
+            sigabbrev_np(o->term_signal) ? sigabbrev_np(o->term_signal) : "?");
     else if (o->exit_code == 0)
         say(buf, n, "It succeeded (exit status 0).");
     else
@@ -512,8 +509,7 @@ capmask check_likely_caps(const char *command, const char *message, capmask lack
         command = "";
     /* Strongest evidence first: a capability the message names, then what the message is
      * about, then the programs the command runs. */
-    const capmask tiers[] = {explicit_caps(message), message_caps(message),
-                             command_caps(command)};
+    const capmask tiers[] = {explicit_caps(message), message_caps(message), command_caps(command)};
     capmask hinted = 0;
     for (size_t i = 0; i < sizeof tiers / sizeof tiers[0]; i++) {
         hinted |= tiers[i];
@@ -523,8 +519,9 @@ capmask check_likely_caps(const char *command, const char *message, capmask lack
         append(buf, n, "Likely cause: ");
         append_cap_names(buf, n, likely);
         if (non_root)
-            append(buf, n, " (the command runs as a non-root user, which holds no "
-                           "capabilities in effect).");
+            append(buf, n,
+                   " (the command runs as a non-root user, which holds no "
+                   "capabilities in effect).");
         else
             append(buf, n, " %s missing from this sandbox.",
                    caps_count(likely) == 1 ? "is" : "are");
@@ -533,8 +530,9 @@ capmask check_likely_caps(const char *command, const char *message, capmask lack
     if (hinted) {
         append(buf, n, "The sandbox holds ");
         append_cap_names(buf, n, hinted);
-        append(buf, n, ", so the refusal comes from elsewhere: file modes and owners, a "
-                       "sysctl, the user namespace or a security module.");
+        append(buf, n,
+               ", so the refusal comes from elsewhere: file modes and owners, a "
+               "sysctl, the user namespace or a security module.");
         return 0;
     }
     capmask dropped = lacking & caps_docker_defaults();
@@ -573,8 +571,9 @@ void check_missing_tool_note(const char *tool, char *buf, size_t n)
         return;
     buf[0] = '\0';
     const struct command_hint *h = find_command_hint(tool);
-    append(buf, n, "%s is not installed here (not found in %s), so this check cannot say "
-                   "anything.",
+    append(buf, n,
+           "%s is not installed here (not found in %s), so this check cannot say "
+           "anything.",
            tool, CHECK_SANDBOX_PATH);
     if (h && h->probe)
         append(buf, n, " `caplab probe %s` shows the same thing without %s.", h->probe, tool);
@@ -627,10 +626,11 @@ static void mode_needed_note(const struct lesson_sandbox *sb, enum sandbox_mode 
 {
     if (mode == SANDBOX_MODE_ROOTLESS)
         say(buf, n, "skipped: needs privileged mode (run caplab as root, e.g. with sudo)%s%s",
-                 sb->rootless_note ? ". " : "", sb->rootless_note ? sb->rootless_note : "");
+            sb->rootless_note ? ". " : "", sb->rootless_note ? sb->rootless_note : "");
     else
-        say(buf, n, "skipped: the lesson shows this in rootless mode only (run caplab as "
-                         "an ordinary user)");
+        say(buf, n,
+            "skipped: the lesson shows this in rootless mode only (run caplab as "
+            "an ordinary user)");
 }
 
 /* Everything a run needs to decide before it starts. Returns true when it may run. */
@@ -660,8 +660,8 @@ static bool may_run(const struct lesson_check *c, enum sandbox_mode mode, struct
          * this sandbox and fill an observed result with is_probe and err_no. */
         r->status = CHECK_UNSUPPORTED;
         say(r->note, sizeof r->note,
-                 "cannot run probe %s: this build does not have the probes module yet",
-                 caps_name((unsigned)c->probe) ? caps_name((unsigned)c->probe) : "?");
+            "cannot run probe %s: this build does not have the probes module yet",
+            caps_name((unsigned)c->probe) ? caps_name((unsigned)c->probe) : "?");
         return false;
     }
     if (!c->run) {
@@ -689,7 +689,7 @@ static void judge(const struct lesson_check *c, const struct check_observed *o, 
         }
     }
     r->status = check_expect_match(&c->expect, o, r->mismatch, sizeof r->mismatch) ? CHECK_PASS
-                                                                                     : CHECK_FAIL;
+                                                                                   : CHECK_FAIL;
     if (check_is_refusal(o)) {
         capmask lacking = caps_all() & ~held;
         const char *command = c->run ? c->run : "";
@@ -757,8 +757,8 @@ static int run_with(const struct lesson_check *c, capmask caps, bool raise_ambie
     capmask held = (non_root ? cfg.ambient : caps) & sandbox_grantable(r->mode);
     judge(c, &o, held, non_root, r);
     if (res.timed_out)
-        say(r->happened, sizeof r->happened,
-                 "It did not finish within %g s and was stopped.", timeout);
+        say(r->happened, sizeof r->happened, "It did not finish within %g s and was stopped.",
+            timeout);
     sandbox_result_release(&res);
     return 0;
 }

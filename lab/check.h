@@ -66,7 +66,7 @@ struct check_observed {
 };
 
 /* Text sizes of a result. Long output is cut (with "...") to these. */
-#define CHECK_TEXT 512
+#define CHECK_TEXT   512
 #define CHECK_OUTPUT 2048
 
 struct check_result {
@@ -79,14 +79,14 @@ struct check_result {
     double seconds;
     capmask caps; /* the set the command held (for non-root users: the bounding set) */
 
-    char expected[CHECK_TEXT]; /* "Expected: the command fails, stderr matching /.../." */
-    char happened[CHECK_TEXT]; /* "It failed with exit status 1: chown: ...: Operation ..." */
-    char mismatch[CHECK_TEXT]; /* FAIL: which part of the expectation did not hold */
+    char expected[CHECK_TEXT];    /* "Expected: the command fails, stderr matching /.../." */
+    char happened[CHECK_TEXT];    /* "It failed with exit status 1: chown: ...: Operation ..." */
+    char mismatch[CHECK_TEXT];    /* FAIL: which part of the expectation did not hold */
     char stderr_line[CHECK_TEXT]; /* the relevant line of stderr, or "" */
-    char note[CHECK_TEXT]; /* MISSING_TOOL/SKIPPED/UNSUPPORTED/ERROR: why, and what to do */
-    capmask likely_caps;   /* refused: the capabilities that are the likely cause, or 0 */
-    char likely[CHECK_TEXT]; /* refused: a sentence naming them, or "" */
-    char missing_tool[64];   /* MISSING_TOOL: the program */
+    char note[CHECK_TEXT];        /* MISSING_TOOL/SKIPPED/UNSUPPORTED/ERROR: why, and what to do */
+    capmask likely_caps;          /* refused: the capabilities that are the likely cause, or 0 */
+    char likely[CHECK_TEXT];      /* refused: a sentence naming them, or "" */
+    char missing_tool[64];        /* MISSING_TOOL: the program */
 
     char out[CHECK_OUTPUT]; /* captured output, cut */
     char err[CHECK_OUTPUT];
@@ -135,8 +135,8 @@ capmask check_hinted_caps(const char *command, const char *message);
 
 /* The likely missing capabilities for a refusal: hints within `lacking` (what the process
  * did not hold). Writes a sentence into buf ("" when nothing can be said). */
-capmask check_likely_caps(const char *command, const char *message, capmask lacking,
-                          bool non_root, char *buf, size_t n);
+capmask check_likely_caps(const char *command, const char *message, capmask lacking, bool non_root,
+                          char *buf, size_t n);
 
 /* Is `tool` an executable in CHECK_SANDBOX_PATH (or, with a '/', at that path)? */
 bool check_tool_exists(const char *tool);

@@ -347,9 +347,9 @@ static int run_verify(const struct lint_totals *t, unsigned jobs, double timeout
         err_print(&e);
         return CLI_EXIT_NO;
     }
-    printf("verify: %zu checks and proofs: %zu passed, %zu failed, %zu skipped "
-           "(%zu sandboxes, %.1f s)\n",
-           vt.items, vt.passed, vt.failed, vt.skipped, vt.runs, monotonic_seconds() - start);
+    printf("verify: %zu passed, %zu failed, %zu skipped of %zu checks and proofs "
+           "(%zu sandbox runs, %.1f s)\n",
+           vt.passed, vt.failed, vt.skipped, vt.items, vt.runs, monotonic_seconds() - start);
     return vt.failed ? CLI_EXIT_NO : CLI_EXIT_OK;
 }
 
@@ -394,14 +394,16 @@ int cli_lint(int argc, char **argv)
         switch (opt) {
         case 'j':
             if (parse_jobs(optarg, &jobs) < 0)
-                return cli_usage_error("lint", "--jobs: expected a number from 1 to 64, not "
-                                               "\"%s\"",
+                return cli_usage_error("lint",
+                                       "--jobs: expected a number from 1 to 64, not "
+                                       "\"%s\"",
                                        optarg);
             break;
         case 't':
             if (parse_seconds(optarg, &timeout) < 0)
-                return cli_usage_error("lint", "--timeout: expected seconds (up to 3600), not "
-                                               "\"%s\"",
+                return cli_usage_error("lint",
+                                       "--timeout: expected seconds (up to 3600), not "
+                                       "\"%s\"",
                                        optarg);
             break;
         case 'v':
@@ -432,7 +434,7 @@ int cli_lint(int argc, char **argv)
     printf("lint: %zu file%s, %zu error%s\n", totals.files, totals.files == 1 ? "" : "s",
            totals.errors, totals.errors == 1 ? "" : "s");
     int rc = totals.errors ? CLI_EXIT_NO : CLI_EXIT_OK;
-    if (verify) {
+    if (verify && totals.n_verify > 0) {
         /* Files with errors did not load, so only clean ones are run; errors still fail. */
         fflush(stdout);
         int vrc = run_verify(&totals, jobs, timeout);

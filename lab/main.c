@@ -37,7 +37,7 @@ static const char run_usage[] =
     "124 timeout; 125 the sandbox could not be built; 122 the kernel refuses namespaces.";
 
 static const char lint_usage[] =
-    "Usage: caplab lint [--verify] [PATH...]\n"
+    "Usage: caplab lint [--verify [--jobs N] [--timeout SECONDS]] [PATH...]\n"
     "\n"
     "Check lessons and courses and print every error found, one a line:\n"
     "  FILE:LINE:COLUMN: message          JSON syntax\n"
@@ -46,10 +46,17 @@ static const char lint_usage[] =
     "PATH is a course file, a lesson file or a directory (every *.json in it; a\n"
     "course.json there is read as a course). Without PATH, the bundled course.\n"
     "\n"
-    "  --verify    also run every check against the kernel (not available yet)\n"
-    "  -h, --help  this help\n"
+    "  --verify           also run every check and quiz proof in real sandboxes, in the\n"
+    "                     current mode (privileged as root, else rootless): each check\n"
+    "                     must meet its expectation; each proof must pass with its key\n"
+    "                     and fail with no capabilities and without any one of the key's.\n"
+    "                     One line per check: PASS, FAIL (with what was expected, what\n"
+    "                     happened and the likely capability) or SKIP (and why).\n"
+    "  -j, --jobs N       sandboxes at once (default 4)\n"
+    "  --timeout SECONDS  time allowed per check (default 10)\n"
+    "  -h, --help         this help\n"
     "\n"
-    "Exit status: 0 no errors, 1 errors found, 2 usage.";
+    "Exit status: 0 no errors, 1 errors found or a check failed, 2 usage.";
 
 static const char progress_usage[] =
     "Usage: caplab progress [--reset [LESSON] | --export FILE [--name NAME]]\n"

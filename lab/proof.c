@@ -36,8 +36,9 @@ int proof_compare(const struct lesson_quiz *q, capmask answer, const struct chec
     if (!q->proof)
         return err_set(e, ERR_INVALID, "quiz %s has no proof experiment", q->id);
     if (q->kind != QUIZ_CAPABILITY && q->kind != QUIZ_CAPABILITY_SET)
-        return err_set(e, ERR_INVALID, "quiz %s is not about capabilities, so there is nothing "
-                                       "to prove",
+        return err_set(e, ERR_INVALID,
+                       "quiz %s is not about capabilities, so there is nothing "
+                       "to prove",
                        q->id);
     memset(out, 0, sizeof *out);
     out->answer_caps = answer;
@@ -68,9 +69,10 @@ enum proof_verdict proof_judge(const struct proof_comparison *cmp, char *buf, si
         return PROOF_NOT_RUN;
     }
     if (k->status != CHECK_PASS) {
-        say(buf, n, "The key (%s) does not pass the proof on this machine (%s), so it "
-                         "cannot judge your answer.",
-                 key, k->mismatch);
+        say(buf, n,
+            "The key (%s) does not pass the proof on this machine (%s), so it "
+            "cannot judge your answer.",
+            key, k->mismatch);
         return PROOF_KEY_FAILS;
     }
     if (a->status == CHECK_PASS) {
@@ -78,9 +80,10 @@ enum proof_verdict proof_judge(const struct proof_comparison *cmp, char *buf, si
         if (extra) {
             char more[512];
             names(extra, more, sizeof more);
-            say(buf, n, "With %s the experiment works, but so it does with the key alone: "
-                             "%s %s more than it needs.",
-                     answer, more, caps_count(extra) == 1 ? "is" : "are");
+            say(buf, n,
+                "With %s the experiment works, but so it does with the key alone: "
+                "%s %s more than it needs.",
+                answer, more, caps_count(extra) == 1 ? "is" : "are");
         } else {
             say(buf, n, "With %s the experiment works, as with the key.", answer);
         }
@@ -89,8 +92,9 @@ enum proof_verdict proof_judge(const struct proof_comparison *cmp, char *buf, si
     capmask missing = cmp->key_caps & ~cmp->answer_caps;
     char lack[512];
     names(missing, lack, sizeof lack);
-    say(buf, n, "With %s the experiment fails (%s); with the key (%s) it works. "
-                     "Missing: %s.",
-             answer, a->mismatch, key, lack);
+    say(buf, n,
+        "With %s the experiment fails (%s); with the key (%s) it works. "
+        "Missing: %s.",
+        answer, a->mismatch, key, lack);
     return PROOF_ANSWER_FAILS;
 }

@@ -168,9 +168,9 @@ void verify_judge_proof(struct verify_item *it)
     if (key->status != CHECK_PASS) {
         it->status = CHECK_FAIL;
         say(it->reason, sizeof it->reason,
-                 "the key (%s) does not pass the proof: %s. The key is wrong, or the "
-                 "experiment does not show it",
-                 names, key->mismatch);
+            "the key (%s) does not pass the proof: %s. The key is wrong, or the "
+            "experiment does not show it",
+            names, key->mismatch);
         return;
     }
     for (size_t i = 1; i < it->n_runs; i++) {
@@ -185,21 +185,21 @@ void verify_judge_proof(struct verify_item *it)
         capmask without = it->runs[0].caps & ~it->runs[i].caps;
         if (it->runs[i].caps == 0) {
             say(it->reason, sizeof it->reason,
-                     "the proof also passes with no capabilities at all, so it cannot tell a "
-                     "right answer from a wrong one");
+                "the proof also passes with no capabilities at all, so it cannot tell a "
+                "right answer from a wrong one");
         } else {
             char gone[CHECK_TEXT];
             cap_names(without, gone, sizeof gone);
             say(it->reason, sizeof it->reason,
-                     "the proof also passes without %s, so the key names a capability the "
-                     "experiment does not need (or cannot show)",
-                     gone);
+                "the proof also passes without %s, so the key names a capability the "
+                "experiment does not need (or cannot show)",
+                gone);
         }
         return;
     }
     it->status = CHECK_PASS;
     say(it->reason, sizeof it->reason, "passes with %s and fails %s", names,
-             it->n_runs > 2 ? "with none and without each of them" : "with none");
+        it->n_runs > 2 ? "with none and without each of them" : "with none");
 }
 
 static void judge_check(struct verify_item *it)
@@ -323,14 +323,13 @@ static bool pump_worker(struct plan *p, struct worker *w)
         memset(r, 0, sizeof *r);
         r->status = CHECK_ERROR;
         say(r->note, sizeof r->note, "the worker running it died (status %d)",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     }
     return true;
 }
 
 int verify_lessons(const struct lesson *const *lessons, size_t n, const struct verify_options *o,
-                   verify_report_fn report, void *ctx, struct verify_totals *totals,
-                   struct err *e)
+                   verify_report_fn report, void *ctx, struct verify_totals *totals, struct err *e)
 {
     struct plan p = {0};
     struct verify_totals t = {0};

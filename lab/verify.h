@@ -67,8 +67,7 @@ typedef void (*verify_report_fn)(const struct verify_item *item, void *ctx);
 /* Verify n lessons. Returns 0 when everything could be attempted (look at totals for the
  * verdict), -1 with e set on a system failure (out of memory, fork). */
 int verify_lessons(const struct lesson *const *lessons, size_t n, const struct verify_options *o,
-                   verify_report_fn report, void *ctx, struct verify_totals *totals,
-                   struct err *e);
+                   verify_report_fn report, void *ctx, struct verify_totals *totals, struct err *e);
 
 /* The verdict of a proof item from its runs (pure; used by verify_lessons and its tests).
  * runs[0] is the key. Fills item->status and item->reason. */

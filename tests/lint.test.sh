@@ -86,9 +86,9 @@ fi
 out=$("$CAPLAB" lint --no-such-option 2>&1)
 t_eq "an unknown option is a usage error (exit 2)" "$?" 2
 t_match "an unknown option is named" "$out" 'unknown option "--no-such-option"'
-out=$("$CAPLAB" lint --verify "$data/valid/sample.json" 2>&1)
-t_eq "--verify is refused until the checks runner exists (exit 2)" "$?" 2
-t_match "--verify says it is not available yet" "$out" "not available yet"
+out=$("$CAPLAB" lint --verify "$data/broken/empty-steps.json" 2>&1)
+t_eq "--verify on a broken lesson: exit 1 (checks.test.sh tests the runs)" "$?" 1
+t_match "--verify still prints the lint errors" "$out" "lint: 1 file, 1 error"
 out=$("$CAPLAB" lint --help 2>&1)
 t_eq "--help exits 0" "$?" 0
 t_match "--help shows the usage" "$out" "Usage: caplab lint"

@@ -41,8 +41,8 @@ static const struct check_observed id_ok = {.exit_code = 0, .out = "0\n"};
 static const struct check_observed timed_out = {.exit_code = 124, .timed_out = true};
 static const struct check_observed killed = {.exit_code = 137, .term_signal = 9};
 static const struct check_observed nc_denied = {.exit_code = 1, .err = "nc: Permission denied\n"};
-static const struct check_observed probe_eperm = {.exit_code = 1, .is_probe = true,
-                                                  .err_no = EPERM};
+static const struct check_observed probe_eperm = {
+    .exit_code = 1, .is_probe = true, .err_no = EPERM};
 static const struct check_observed probe_ok = {.exit_code = 0, .is_probe = true};
 
 static void test_matcher_cases(void **state)
@@ -74,8 +74,7 @@ static void test_matcher_cases(void **state)
         {expect(OUTCOME_SUCCESS, -1, "^0\n$", NULL, 0), &id_ok, true, NULL},
         {expect(OUTCOME_FAILURE, -1, NULL, "operation not permitted", 0), &chown_refused, false,
          "stderr does not match"},
-        {expect(OUTCOME_FAILURE, -1, NULL, "ownership.*permitted", 0), &chown_refused, true,
-         NULL},
+        {expect(OUTCOME_FAILURE, -1, NULL, "ownership.*permitted", 0), &chown_refused, true, NULL},
         {expect(OUTCOME_FAILURE, -1, "^$", NULL, 0), &chown_refused, true, NULL},
         {expect(OUTCOME_FAILURE, -1, NULL, "(", 0), &chown_refused, false,
          "is not a valid regular expression"},
@@ -216,8 +215,8 @@ static void test_likely_caps(void **state)
     assert_string_equal(buf, "Likely cause: CAP_CHOWN is missing from this sandbox.");
 
     /* The message beats the command: apt names many, setgroups says SETGID. */
-    got = check_likely_caps("apt-get update", "E: setgroups 65534 failed - setgroups (1: ...)",
-                            all, false, buf, sizeof buf);
+    got = check_likely_caps("apt-get update", "E: setgroups 65534 failed - setgroups (1: ...)", all,
+                            false, buf, sizeof buf);
     assert_int_equal(got, cap_bit("SETGID"));
 
     /* A non-root user holds nothing in effect. */
@@ -308,8 +307,8 @@ static void test_proof_verdicts(void **state)
 
     /* Not run: the reason is passed on, and it is not a verdict. */
     strcpy(runs[0].result.note, "skipped: needs privileged mode");
-    judge(&it, runs, 4, (enum check_status[]){CHECK_SKIPPED, CHECK_SKIPPED, CHECK_SKIPPED,
-                                              CHECK_SKIPPED});
+    judge(&it, runs, 4,
+          (enum check_status[]){CHECK_SKIPPED, CHECK_SKIPPED, CHECK_SKIPPED, CHECK_SKIPPED});
     assert_int_equal(it.status, CHECK_SKIPPED);
     assert_string_equal(it.reason, "skipped: needs privileged mode");
 

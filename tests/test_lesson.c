@@ -114,7 +114,9 @@ static void test_sample_lesson(void **state)
     assert_true(ex->sandbox.no_new_privs);
     assert_false(ex->sandbox.docker_sysctls);
     assert_string_equal(ex->sandbox.setup, "touch /srv/f");
-    assert_int_equal(ex->sandbox.modes, LESSON_MODE_BOTH);
+    /* Privileged only: rootless without a subuid range cannot map nobody (lint --verify). */
+    assert_int_equal(ex->sandbox.modes, LESSON_MODE_PRIVILEGED);
+    assert_non_null(ex->sandbox.rootless_note);
     assert_int_equal(ex->n_try, 2);
     assert_string_equal(ex->try_cmds[0], "chown nobody /srv/f");
     assert_int_equal(ex->n_checks, 2);
@@ -200,9 +202,11 @@ static void test_sample_quizzes(void **state)
     assert_int_equal(q->answer_caps, BIT("SETUID") | BIT("SETGID"));
     assert_int_equal(q->feedback[0].caps, BIT("SETUID"));
     assert_string_equal(q->feedback[0].answer, "SETUID");
-    assert_non_null(q->proof); /* no sandbox given: the defaults */
+    assert_non_null(q->proof); /* a sandbox with only modes: the other fields' defaults */
     assert_int_equal(q->proof->sandbox.caps.baseline, CAPS_BASELINE_NONE);
-    assert_int_equal(q->proof->sandbox.modes, LESSON_MODE_BOTH);
+    assert_null(q->proof->sandbox.user);
+    assert_null(q->proof->sandbox.setup);
+    assert_int_equal(q->proof->sandbox.modes, LESSON_MODE_PRIVILEGED);
     assert_int_equal(q->proof->expect.outcome, OUTCOME_SUCCESS);
     assert_null(q->explanation);
 
