@@ -5,8 +5,9 @@
  *           (attempts, hints, giving up), feedback and, once finished, the explanation.
  *   grade   a whole answer sheet at once, for self-checks and instructors: nothing recorded.
  *
- * --prove (run the quiz's proof experiment with the learner's capabilities and with the key)
- * is parsed by both but not implemented yet: see prove_answer().
+ * --prove runs the quiz's proof experiment with the learner's capabilities and with the key,
+ * side by side (cli_proof.h): after the verdict for answer, after the sheet for grade (as
+ * "# " comments with --tap, a "proof" member per question with --json).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -17,6 +18,7 @@
 
 #include "caps.h"
 #include "cli.h"
+#include "cli_proof.h"
 #include "err.h"
 #include "lesson.h"
 #include "paths.h"
@@ -176,19 +178,25 @@ static const struct lesson_quiz *find_quiz(struct quiz_sources *s, const char *i
 /* ---- the proof hook ---- */
 
 /*
- * --prove: run q->proof with baseline none + exactly the learner's capabilities (r->given) and
- * with the key (q->answer_caps), and show both outcomes side by side. Needs the sandbox engine
- * (sandbox.h) wired in; until then it says so and the command exits 2.
+ * --prove: q->proof is run with baseline none + exactly the learner's capabilities (r->given)
+ * and with the key (q->answer_caps), and both outcomes are shown side by side (cli_proof.h).
+ * This only checks that the quiz can be proved at all: 0, or a usage error's exit status.
  */
-static int prove_answer(const struct lesson_quiz *q, const char *command)
+static int check_provable(const struct lesson_quiz *q, const char *command)
 {
     if (q->kind != QUIZ_CAPABILITY && q->kind != QUIZ_CAPABILITY_SET)
         return cli_usage_error(command, "--prove: quiz %s is not about capabilities", q->id);
     if (!q->proof)
         return cli_usage_error(command, "--prove: quiz %s has no proof experiment", q->id);
-    err_printf("--prove needs the sandbox engine, which is not wired into grading yet; "
-               "grade without --prove for now");
-    return CLI_EXIT_USAGE;
+    return 0;
+}
+
+/* Can this graded answer be run? A near miss is a typo, not an answer; an invalid one (two
+ * capabilities where one is asked) still names capabilities the experiment can hold. */
+static bool answer_runnable(const struct quiz_result *r)
+{
+    return r->verdict != QUIZ_VERDICT_NEAR_MISS &&
+           (r->verdict != QUIZ_VERDICT_INVALID || r->given != 0);
 }
 
 /* ---- caplab answer ---- */
@@ -350,10 +358,8 @@ int cli_answer(int argc, char **argv)
                              src.n_selected ? "the lessons given" : "the course");
         goto out;
     }
-    if (prove) {
-        rc = prove_answer(q, "answer");
+    if (prove && (rc = check_provable(q, "answer")) != 0)
         goto out;
-    }
 
     struct progress *p = open_progress_quietly();
     struct quiz_attempt_state st;
@@ -409,6 +415,14 @@ int cli_answer(int argc, char **argv)
                 printf(" A hint: caplab answer %s --hint.", q->id);
             printf(" The answer: caplab answer %s --give-up.\n", q->id);
         }
+        if (prove) {
+            putchar('\n');
+            fflush(stdout);
+            if (answer_runnable(&r))
+                cli_prove(stdout, q, r.given);
+            else
+                printf("Nothing to prove: the answer names no capability to run with.\n");
+        }
         if (!was_finished)
             save_quiz(p, lesson, q, &st, &r);
         rc = r.verdict == QUIZ_VERDICT_CORRECT ? CLI_EXIT_OK : CLI_EXIT_NO;
@@ -443,6 +457,7 @@ struct graded {
     const char *problem; /* a static message instead of a grade */
     bool ok;             /* graded (result valid) */
     struct quiz_result result;
+    struct proof_comparison *proof; /* --prove: NULL or owned */
 };
 
 /* A sheet value: "answer" or ["CAP", ...] (joined with ", "). NULL when neither. */
@@ -532,6 +547,8 @@ static void print_sheet(const struct graded *rows, size_t n, enum sheet_format f
                 json_object_set_new(o, "missing", caps_list(g->result.missing));
                 json_object_set_new(o, "extra", caps_list(g->result.extra));
             }
+            if (g->proof)
+                json_object_set_new(o, "proof", cli_prove_json(g->proof));
             json_array_append_new(list, o);
             free(fb);
         }
@@ -564,6 +581,12 @@ static void print_sheet(const struct graded *rows, size_t n, enum sheet_format f
         free(fb);
     }
     printf("%sScore: %.2f / %zu (%.0f%%)\n", format == SHEET_TAP ? "# " : "", total, max, percent);
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].proof)
+            continue;
+        printf("%s\n", format == SHEET_TAP ? "#" : "");
+        cli_prove_print(stdout, format == SHEET_TAP ? "# " : "", rows[i].quiz, rows[i].proof);
+    }
 }
 
 /* Add the row for one quiz (answered or not). */
@@ -704,14 +727,23 @@ int cli_grade(int argc, char **argv)
         }
     }
     if (prove) {
+        bool any = false;
+        for (size_t i = 0; i < n_rows && !any; i++)
+            any = rows[i].ok && cli_provable(rows[i].quiz);
+        if (!any) {
+            rc = cli_usage_error("grade", "--prove: none of these quizzes has a proof experiment");
+            goto out;
+        }
         for (size_t i = 0; i < n_rows; i++) {
-            if (rows[i].ok && rows[i].quiz->proof) {
-                rc = prove_answer(rows[i].quiz, "grade");
-                goto out;
+            struct graded *g = &rows[i];
+            if (!g->ok || !g->quiz || !cli_provable(g->quiz) || !answer_runnable(&g->result))
+                continue;
+            g->proof = malloc(sizeof *g->proof);
+            if (g->proof && cli_prove_run(g->quiz, g->result.given, g->proof) < 0) {
+                free(g->proof);
+                g->proof = NULL;
             }
         }
-        rc = cli_usage_error("grade", "--prove: none of these quizzes has a proof experiment");
-        goto out;
     }
 
     double total = 0;
@@ -732,6 +764,7 @@ int cli_grade(int argc, char **argv)
 out:
     for (size_t i = 0; i < n_rows; i++) {
         free(rows[i].answer);
+        free(rows[i].proof);
         quiz_result_release(&rows[i].result);
     }
     free(rows);

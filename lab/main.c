@@ -100,13 +100,14 @@ static const char answer_usage[] =
     "  --hint          reveal the next hint\n"
     "  --give-up       show the answer and the explanation\n"
     "  --lesson FILE   a lesson or course file instead of the bundled course\n"
-    "  --prove         run the quiz's proof with your capabilities and with the key\n"
-    "                  (needs the sandbox engine; not available yet)\n"
+    "  --prove         also run the quiz's proof experiment in a sandbox holding exactly\n"
+    "                  the capabilities you named, and again with the key, and show\n"
+    "                  both outcomes side by side\n"
     "\n"
     "Exit status: 0 correct, 1 not correct, 2 usage (unknown quiz, bad flags).";
 
 static const char grade_usage[] =
-    "Usage: caplab grade [--lesson FILE|ID]... --answers FILE [--json | --tap]\n"
+    "Usage: caplab grade [--lesson FILE|ID]... --answers FILE [--prove] [--json | --tap]\n"
     "\n"
     "Grade an answer sheet, a JSON object {\"QUIZ_ID\": \"answer\" | [\"CAP\", ...], ...}.\n"
     "Prints each question's verdict, score and feedback (with the capabilities a set\n"
@@ -118,7 +119,9 @@ static const char grade_usage[] =
     "  --answers FILE    the answer sheet\n"
     "  --json            one JSON document\n"
     "  --tap             TAP: one ok / not ok line per question\n"
-    "  --prove           prove each answer in a sandbox (not available yet)\n"
+    "  --prove           after the sheet, run each quiz's proof with the capabilities\n"
+    "                    answered and with the key, side by side (with --json: a\n"
+    "                    \"proof\" member per question; with --tap: comments)\n"
     "\n"
     "Exit status: 0 all correct, 1 otherwise, 2 usage or an unreadable sheet.";
 static const char probe_usage[] =

@@ -80,9 +80,26 @@ t_eq "unknown quiz: exit 2" "$?" 2
 t_eq "no quiz: exit 2" "$?" 2
 ans gs-port-80 --hint extra >/dev/null 2>&1
 t_eq "--hint with an answer: exit 2" "$?" 2
+# --prove: the proof in a sandbox with the answer's capabilities and with the key.
 out=$(ans --prove gs-port-80 NET_BIND_SERVICE 2>&1)
-t_eq "--prove: exit 2" "$?" 2
-t_match "--prove: says why" "$out" "--prove needs the sandbox engine"
+t_eq "--prove, right answer: exit 0" "$?" 0
+t_match "--prove, right answer: graded first" "$out" "^Correct\\."
+t_match "--prove, right answer: both columns" "$out" "capabilities +NET_BIND_SERVICE +NET_BIND_SERVICE"
+t_match "--prove, right answer: both work" "$out" "result +works +works"
+t_match "--prove, right answer: verdict" "$out" "With CAP_NET_BIND_SERVICE the experiment works, as with the key\\."
+out=$(ans --prove gs-port-80 NET_ADMIN 2>&1)
+t_eq "--prove, wrong answer: exit 1" "$?" 1
+t_match "--prove, wrong answer: side by side" "$out" "capabilities +NET_ADMIN +NET_BIND_SERVICE"
+t_match "--prove, wrong answer: fails, key works" "$out" "result +FAILS +works"
+t_match "--prove, wrong answer: the kernel's refusal" "$out" "stderr +nc: Permission denied +-"
+t_match "--prove, wrong answer: what is missing" "$out" "Missing: CAP_NET_BIND_SERVICE\\."
+out=$(ans --prove gs-port-80 "net bind service, sys admin" 2>&1)
+t_match "--prove, too many: works but says what is extra" "$out" "CAP_SYS_ADMIN is more than it needs"
+out=$(ans --prove gs-port-80 CAP_NET_BIND_SERVIC 2>&1)
+t_match "--prove, near miss: nothing is run" "$out" "Nothing to prove"
+out=$(ans --prove gs-identity SETUID 2>&1)
+t_eq "--prove on a quiz without a proof: exit 2" "$?" 2
+t_match "--prove on a quiz without a proof: says why" "$out" "has no proof experiment"
 out=$(ans --prove gs-drop-all b 2>&1)
 t_eq "--prove on a choice quiz: exit 2" "$?" 2
 t_match "--prove on a choice quiz: says why" "$out" "not about capabilities"
@@ -125,8 +142,20 @@ t_eq "grade: no --answers: exit 2" "$?" 2
 "$CAPLAB" grade --lesson "$lesson" --answers "$tmp/sheet.json" --json --tap >/dev/null 2>&1
 t_eq "grade: --json and --tap: exit 2" "$?" 2
 
-out=$("$CAPLAB" grade --prove --lesson "$lesson" --answers "$tmp/sheet.json" 2>&1)
-t_eq "grade --prove: exit 2" "$?" 2
-t_match "grade --prove: says why" "$out" "--prove needs the sandbox engine"
+out=$("$CAPLAB" grade --prove --lesson "$lesson" --answers "$tmp/sheet.json" 2>/dev/null)
+t_eq "grade --prove: exit as without (1: not all correct)" "$?" 1
+t_match "grade --prove: the sheet first" "$out" "Score: 2\\.50 / 5"
+t_match "grade --prove: the proof of the quiz that has one" "$out" "Proof of gs-port-80: timeout 1 nc"
+t_match "grade --prove: side by side" "$out" "result +works +works"
+out=$("$CAPLAB" grade --prove --tap --lesson "$lesson" --answers "$tmp/sheet.json" 2>/dev/null)
+t_eq "grade --prove --tap: every proof line is a comment" \
+    "$(printf '%s\n' "$out" | grep -cvE '^(ok|not ok|#|1\.\.)')" 0
+t_match "grade --prove --tap: proof shown" "$out" "# +result +works +works"
+out=$("$CAPLAB" grade --prove --json --lesson "$lesson" --answers "$tmp/sheet.json" 2>/dev/null)
+t_match "grade --prove --json: a proof member" "$out" '"verdict": "answer-works"'
+echo '{"gs-drop-all": "b"}' >"$tmp/noproof.json"
+out=$("$CAPLAB" grade --prove --lesson "$lesson" --answers "$tmp/noproof.json" 2>&1)
+t_eq "grade --prove without provable quizzes: exit 2" "$?" 2
+t_match "grade --prove without provable quizzes: says why" "$out" "none of these quizzes has a proof"
 
 t_done
