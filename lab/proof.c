@@ -45,6 +45,10 @@ int proof_compare(const struct lesson_quiz *q, capmask answer, const struct chec
     out->key_caps = q->answer_caps;
     if (proof_run(q->proof, answer, opts, &out->answer, e) < 0)
         return -1;
+    if (answer == q->answer_caps) { /* the same sandbox twice would show the same thing */
+        out->key = out->answer;
+        return 0;
+    }
     return proof_run(q->proof, q->answer_caps, opts, &out->key, e);
 }
 
