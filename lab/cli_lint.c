@@ -301,6 +301,13 @@ static void print_run(const struct verify_run *run, bool proof)
     print_detail(r->likely);
 }
 
+/* The lesson's own words for a failed check ("message"), after the measured facts. */
+static void print_check_message(const struct verify_item *it)
+{
+    if (it->kind == VERIFY_CHECK && it->check->message)
+        printf("      The lesson says: %s\n", it->check->message);
+}
+
 static void report_item(const struct verify_item *it, void *ctx)
 {
     (void)ctx;
@@ -318,6 +325,7 @@ static void report_item(const struct verify_item *it, void *ctx)
         printf("      in %s\n", it->lesson->path);
         for (size_t r = 0; r < it->n_runs; r++)
             print_run(&it->runs[r], it->kind == VERIFY_PROOF);
+        print_check_message(it);
     }
     fflush(stdout);
 }

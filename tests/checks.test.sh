@@ -75,6 +75,7 @@ t_match "a contradicted check: expected" "$out" "Expected: the command succeeds\
 t_match "a contradicted check: happened, with the stderr line" "$out" \
     "It failed with exit status 1\. stderr: chown: changing ownership of '/srv/f': Operation not permitted"
 t_match "EPERM: the likely capability" "$out" "Likely cause: CAP_CHOWN is missing from this sandbox\."
+t_match "the lesson's message for the check" "$out" "The lesson says: chown should work here\."
 t_match "the right claim in the same step passes" "$out" "^PASS  contradicted/no-chown/chown-refused$"
 t_match "a wrong stderr pattern is named" "$out" \
     "FAIL  contradicted/no-chown/wrong-message: stderr does not match /No such file/"
