@@ -40,8 +40,8 @@ enum proof_verdict {
     PROOF_NOT_RUN,          /* one side could not run (skipped, missing tool, no sandbox) */
 };
 
-/* Run q's proof with `answer` and with q->answer_caps. Fails with ERR_INVALID when q has no
- * proof or is not a capability question. */
+/* Run q's proof with `answer` and with q->answer_caps, both at once (the answer's run in a
+ * forked child). Fails with ERR_INVALID when q has no proof or is not a capability question. */
 int proof_compare(const struct lesson_quiz *q, capmask answer, const struct check_options *opts,
                   struct proof_comparison *out, struct err *e);
 
