@@ -708,6 +708,10 @@ static int run_with(const struct lesson_check *c, capmask caps, bool raise_ambie
     const struct lesson_sandbox *sb = c->sandbox ? c->sandbox : &root_sandbox;
     memset(r, 0, sizeof *r);
     enum sandbox_mode requested = opts ? opts->mode : SANDBOX_MODE_AUTO;
+    /* Root can also build rootless sandboxes: a step shown in rootless mode only runs so. */
+    if (requested == SANDBOX_MODE_AUTO && sb->modes == LESSON_MODE_ROOTLESS &&
+        sandbox_effective_mode(SANDBOX_MODE_AUTO) == SANDBOX_MODE_PRIVILEGED)
+        requested = SANDBOX_MODE_ROOTLESS;
     double timeout = opts && opts->timeout > 0 ? opts->timeout : CHECK_DEFAULT_TIMEOUT;
     r->mode = sandbox_effective_mode(requested);
     r->caps = caps;

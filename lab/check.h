@@ -17,8 +17,9 @@
  * A check never passes by accident: a missing tool (check->tool not in the sandbox PATH,
  * or the shell's "not found" with exit 127 when 127 was not expected) is reported as
  * CHECK_MISSING_TOOL with the built-in probe that shows the same thing; a step marked
- * privileged-only is CHECK_SKIPPED in rootless mode; a machine without namespaces gives
- * CHECK_UNSUPPORTED with the sandbox's reason.
+ * privileged-only is CHECK_SKIPPED in rootless mode (with its rootless_note); a machine
+ * without namespaces gives CHECK_UNSUPPORTED with the sandbox's reason. Root runs a step
+ * marked rootless-only in a rootless sandbox (in auto mode), so as root every step runs.
  *
  * When a command is refused (EPERM/EACCES in stderr, exit 126, or a probe's errno), the
  * result names the likely missing capability: the capabilities the command and its error

@@ -310,9 +310,15 @@ static void print_check_message(const struct verify_item *it)
 
 static void report_item(const struct verify_item *it, void *ctx)
 {
-    (void)ctx;
+    const enum sandbox_mode *mode = ctx;
     char label[512];
     item_label(it, label, sizeof label);
+    /* A step run in the other mode (rootless-only steps, as root) says so. */
+    const struct check_result *first = &it->runs[0].result;
+    if ((first->status == CHECK_PASS || first->status == CHECK_FAIL) && first->mode != *mode) {
+        size_t len = strlen(label);
+        snprintf(label + len, sizeof label - len, " [%s]", sandbox_mode_name(first->mode));
+    }
     if (it->status == CHECK_PASS) {
         if (it->kind == VERIFY_PROOF)
             printf("PASS  %s: %s\n", label, it->reason);
@@ -351,7 +357,7 @@ static int run_verify(const struct lint_totals *t, unsigned jobs, double timeout
     struct verify_totals vt = {0};
     struct err e = {0};
     double start = monotonic_seconds();
-    if (verify_lessons(t->verify, t->n_verify, &o, report_item, NULL, &vt, &e) < 0) {
+    if (verify_lessons(t->verify, t->n_verify, &o, report_item, &mode, &vt, &e) < 0) {
         err_print(&e);
         return CLI_EXIT_NO;
     }

@@ -7,8 +7,8 @@
  *
  * Runs go to up to `jobs` worker processes at once (each forks its own sandbox); the
  * caller's report function sees the items in lesson order as soon as each is complete.
- * Steps are run in the current mode only: privileged-only steps are skipped in rootless
- * mode (and rootless-only steps in privileged mode), with the lesson's note.
+ * Steps run in the current mode: as root every step runs (rootless-only ones in a rootless
+ * sandbox), otherwise privileged-only steps are skipped with the lesson's rootless_note.
  *
  * Ownership: items point into the lessons the caller passed (borrowed) and are only valid
  * during the report call. Nothing here prints.

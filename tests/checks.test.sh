@@ -88,6 +88,15 @@ t_match "a hang never passes an expected failure" "$out" \
 t_match "the hang was stopped at the timeout" "$out" "did not finish within 2 s"
 t_match "summary" "$out" "^verify: 1 passed, 5 failed, 0 skipped of 6 checks and proofs"
 
+# --- A step shown in rootless mode only: root runs it in a rootless sandbox --------------------
+out=$("$CAPLAB" lint --verify "$wrong/rootless-only.json" 2>&1)
+t_eq "a rootless-only step verifies as root (exit 0)" "$?" 0
+t_match "as root, a rootless-only step runs in a rootless sandbox" "$out" \
+    "^PASS  rootless-only/userns/own-user-namespace \[rootless\]$"
+out=$(as_nobody "$CAPLAB" lint --verify "$wrong/rootless-only.json" 2>&1)
+t_eq "a rootless-only step verifies as nobody (exit 0)" "$?" 0
+t_match "as nobody, no mode tag" "$out" "^PASS  rootless-only/userns/own-user-namespace$"
+
 # --- Missing tools: reported, never a pass or a fail --------------------------------------------
 out=$("$CAPLAB" lint --verify "$wrong/missing-tool.json" 2>&1)
 t_eq "missing tools do not fail verification (exit 0)" "$?" 0
