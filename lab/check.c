@@ -3,6 +3,9 @@
  */
 #include "check.h"
 
+#include "capinfo.h"
+#include "probes.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <regex.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------------ text helpers -- */
@@ -455,12 +459,40 @@ static const struct command_hint *find_command_hint(const char *name)
     return NULL;
 }
 
-/* Hook for the capability reference data (capinfo.h): the capabilities whose "commands"
- * list names this program. The built-in table above covers the course until then. */
+/* Does a phrase of the reference data's "commands" list name `program`? Each phrase is split
+ * on commas, slashes and parentheses; the first word of each part is a program:
+ * "kill / pkill / killall of another user's process" names kill, pkill and killall. */
+static bool phrase_names(const char *phrase, const char *program)
+{
+    size_t len = strlen(program);
+    for (const char *p = phrase; *p;) {
+        p += strspn(p, " ,/()");
+        if (strncmp(p, program, len) == 0 && strchr(" ,/()", p[len]))
+            return true;
+        p += strcspn(p, ",/()");
+    }
+    return false;
+}
+
+/* The capabilities whose "commands" in the reference data (capinfo.h) name this program.
+ * Without the data (not installed), the built-in table above is all there is. */
 static capmask reference_data_caps(const char *program)
 {
-    (void)program;
-    return 0;
+    const struct capinfo *info = capinfo_default(NULL);
+    if (!info)
+        return 0;
+    const char *base = strrchr(program, '/');
+    base = base ? base + 1 : program;
+    if (!*base)
+        return 0;
+    capmask set = 0;
+    for (unsigned cap = 0; cap <= caps_last(); cap++) {
+        const struct capinfo_entry *entry = capinfo_get(info, cap);
+        for (size_t i = 0; entry && i < entry->n_commands; i++)
+            if (phrase_names(entry->commands[i], base))
+                set |= CAPS_BIT(cap);
+    }
+    return set;
 }
 
 /* The programs a shell command names: every word, split on shell punctuation. */
@@ -655,16 +687,7 @@ static bool may_run(const struct lesson_check *c, enum sandbox_mode mode, struct
         check_missing_tool_note(c->tool, r->note, sizeof r->note);
         return false;
     }
-    if (c->probe >= 0) {
-        /* Hook for the built-in probes (probes.h): run the probe for capability c->probe in
-         * this sandbox and fill an observed result with is_probe and err_no. */
-        r->status = CHECK_UNSUPPORTED;
-        say(r->note, sizeof r->note,
-            "cannot run probe %s: this build does not have the probes module yet",
-            caps_name((unsigned)c->probe) ? caps_name((unsigned)c->probe) : "?");
-        return false;
-    }
-    if (!c->run) {
+    if (c->probe < 0 && !c->run) {
         r->status = CHECK_ERROR;
         say(r->note, sizeof r->note, "the check has neither a command nor a probe");
         return false;
@@ -701,6 +724,58 @@ static void judge(const struct lesson_check *c, const struct check_observed *o, 
     }
 }
 
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A built-in probe (probes.h) in the check's sandbox, judged like a command. */
+static void run_probe_check(const struct lesson_check *c, const struct sandbox_config *cfg,
+                            capmask held, bool non_root, struct check_result *r)
+{
+    unsigned cap = (unsigned)c->probe;
+    struct probe_outcome po;
+    struct err pe = {0};
+    double start = now_seconds();
+    int rc = probe_run_in(cap, cfg, &po, &pe);
+    r->seconds = now_seconds() - start;
+    if (rc < 0) {
+        r->status = pe.code == ERR_NAMESPACES ? CHECK_UNSUPPORTED : CHECK_ERROR;
+        say(r->note, sizeof r->note, "%s", pe.msg);
+        return;
+    }
+    if (po.result == PROBE_NOT_DEMONSTRABLE) {
+        r->status = CHECK_UNSUPPORTED;
+        say(r->note, sizeof r->note, "the %s probe cannot show it here: %s", caps_name(cap),
+            po.detail);
+        return;
+    }
+    if (po.result == PROBE_FAILED) {
+        r->status = CHECK_ERROR;
+        say(r->note, sizeof r->note, "the %s probe could not run: %s", caps_name(cap), po.detail);
+        return;
+    }
+    /* SUCCEEDED (even when the kernel refused a deliberately invalid argument after its
+     * capability check), DENIED with an errno, or SILENTLY_IGNORED: a failure without one. */
+    struct check_observed o = {
+        .is_probe = true,
+        .exit_code = po.result == PROBE_SUCCEEDED ? 0 : 1,
+        .err_no = po.result == PROBE_DENIED ? po.err_no : 0,
+    };
+    r->exit_code = o.exit_code;
+    r->err_no = o.err_no;
+    copy_cut(r->out, sizeof r->out, po.call);
+    copy_cut(r->err, sizeof r->err, po.detail);
+    judge(c, &o, held, non_root, r);
+    if (po.result == PROBE_SILENTLY_IGNORED)
+        say(r->happened, sizeof r->happened,
+            "The call succeeded but its effect was silently "
+            "dropped.");
+    append(r->happened, sizeof r->happened, " %s: %s", po.call, po.detail);
+}
+
 static int run_with(const struct lesson_check *c, capmask caps, bool raise_ambient,
                     const struct check_options *opts, struct check_result *r, struct err *e)
 {
@@ -733,6 +808,13 @@ static int run_with(const struct lesson_check *c, capmask caps, bool raise_ambie
         .setup = sb->setup,
         .io = SANDBOX_IO_CAPTURE,
     };
+    /* What the command held in effect: a non-root user only its ambient set; and never more
+     * than this mode can grant. */
+    capmask held = (non_root ? cfg.ambient : caps) & sandbox_grantable(r->mode);
+    if (c->probe >= 0) {
+        run_probe_check(c, &cfg, held, non_root, r);
+        return 0;
+    }
     struct sandbox_result res;
     struct err se = {0};
     if (sandbox_run(&cfg, &res, &se) < 0) {
@@ -756,9 +838,6 @@ static int run_with(const struct lesson_check *c, capmask caps, bool raise_ambie
         .out = res.out ? res.out : "",
         .err = res.errout ? res.errout : "",
     };
-    /* What the command held in effect: a non-root user only its ambient set; and never more
-     * than this mode can grant. */
-    capmask held = (non_root ? cfg.ambient : caps) & sandbox_grantable(r->mode);
     judge(c, &o, held, non_root, r);
     if (res.timed_out)
         say(r->happened, sizeof r->happened, "It did not finish within %g s and was stopped.",

@@ -23,8 +23,13 @@
  *
  * When a command is refused (EPERM/EACCES in stderr, exit 126, or a probe's errno), the
  * result names the likely missing capability: the capabilities the command and its error
- * message point at (a small table of commands and messages, and CAP_ names in the
- * message), intersected with what the sandbox lacks.
+ * message point at (CAP_ names in the message, a small table of messages and commands, and
+ * the "commands" of the capability reference data, capinfo.h), intersected with what the
+ * sandbox lacks.
+ *
+ * A probe check (check->probe >= 0) runs the built-in probe (probes.h) in the step's
+ * sandbox; a probe that cannot show anything on this kernel or in this mode is
+ * CHECK_UNSUPPORTED with its reason.
  *
  * Results are plain fixed-size data (no pointers) so they can be sent through a pipe from
  * a worker process (see verify.h). Nothing here prints.

@@ -199,6 +199,16 @@ static void test_hints(void **state)
     assert_int_equal(check_hinted_caps("/srv/lab/capcat /proc/self/status", ""), 0);
 }
 
+/* Programs the built-in table does not know come from assets/capabilities.json (capinfo). */
+static void test_hints_from_reference_data(void **state)
+{
+    (void)state;
+    assert_true(check_hinted_caps("killall sleep", "") & cap_bit("KILL"));
+    assert_true(check_hinted_caps("modprobe dummy", "") & cap_bit("SYS_MODULE"));
+    assert_true(check_hinted_caps("/usr/sbin/swapon /swap", "") & cap_bit("SYS_ADMIN"));
+    assert_int_equal(check_hinted_caps("of another", ""), 0); /* words inside a phrase */
+}
+
 static void test_likely_caps(void **state)
 {
     (void)state;
@@ -329,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_relevant_line),
         cmocka_unit_test(test_refusal),
         cmocka_unit_test(test_hints),
+        cmocka_unit_test(test_hints_from_reference_data),
         cmocka_unit_test(test_likely_caps),
         cmocka_unit_test(test_tools),
         cmocka_unit_test(test_proof_verdicts),
