@@ -752,6 +752,19 @@ static void run_probe_check(const struct lesson_check *c, const struct sandbox_c
             po.detail);
         return;
     }
+    /* In a user namespace a capable() check fails whatever the sandbox holds: a refusal
+     * without the capability would then show nothing about it. */
+    const struct probe_info *info = probe_info(cap);
+    if (r->mode == SANDBOX_MODE_ROOTLESS && info && !info->userns && po.result == PROBE_DENIED &&
+        !(cfg->caps & CAPS_BIT(cap))) {
+        r->status = CHECK_UNSUPPORTED;
+        say(r->note, sizeof r->note,
+            "the %s probe cannot show it in rootless mode: the kernel checks %s against the "
+            "initial user namespace, so the call is refused with or without it (run caplab as "
+            "root to see the difference)",
+            caps_name(cap), caps_name(cap));
+        return;
+    }
     if (po.result == PROBE_FAILED) {
         r->status = CHECK_ERROR;
         say(r->note, sizeof r->note, "the %s probe could not run: %s", caps_name(cap), po.detail);

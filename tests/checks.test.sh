@@ -2,7 +2,8 @@
 # Integration test of checks and proofs against the kernel: `caplab lint --verify` on the valid
 # sample (privileged and rootless), on lessons that are wrong on purpose (tests/data/verify/: a
 # wrong key, a proof that cannot tell right from wrong, a key with a capability too many, checks
-# the kernel contradicts, a broken set-up, a hang), missing tools, and the bundled course.
+# and probes the kernel contradicts, a broken set-up, a hang), rootless-only steps, missing tools,
+# and the bundled course (privileged as root, rootless as nobody).
 set -u
 . "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.." || exit 1
@@ -14,8 +15,6 @@ if ! "$CAPLAB" run -- true >/dev/null 2>&1; then
     t_done
     exit
 fi
-has_probes=false
-"$CAPLAB" help probe >/dev/null 2>&1 && has_probes=true
 
 # --- The valid sample, privileged (root) ---------------------------------------------------
 out=$("$CAPLAB" lint --verify "$valid" 2>&1)
@@ -27,13 +26,8 @@ t_match "sample: the nc proof passes and fails without the key" "$out" \
     "PASS  sample/sample-nc-80 \(proof\): passes with CAP_NET_BIND_SERVICE and fails with none"
 t_match "sample: a set proof also fails without each capability" "$out" \
     "PASS  sample/sample-setuid-set \(proof\): .* fails with none and without each of them"
-if $has_probes; then
-    t_match "sample: the CHOWN probe check passes" "$out" "^PASS  sample/chown-without-cap/chown-probe$"
-else
-    t_match "sample: the probe check says what it needs" "$out" \
-        "SKIP  sample/chown-without-cap/chown-probe: .*probes module"
-fi
-t_match "sample: the summary counts" "$out" "^verify: [56] passed, 0 failed, [01] skipped of 6 checks and proofs"
+t_match "sample: the CHOWN probe check passes" "$out" "^PASS  sample/chown-without-cap/chown-probe$"
+t_match "sample: the summary counts" "$out" "^verify: 6 passed, 0 failed, 0 skipped of 6 checks and proofs"
 t_match "sample: says the mode" "$out" "in privileged mode"
 
 # --- The same, rootless as nobody -----------------------------------------------------------
@@ -88,6 +82,22 @@ t_match "a hang never passes an expected failure" "$out" \
 t_match "the hang was stopped at the timeout" "$out" "did not finish within 2 s"
 t_match "summary" "$out" "^verify: 1 passed, 5 failed, 0 skipped of 6 checks and proofs"
 
+# --- Probe checks: the built-in probe in the step's sandbox --------------------------------------
+out=$("$CAPLAB" lint --verify "$wrong/probes.json" 2>&1)
+t_eq "wrong probe claims fail verification (exit 1)" "$?" 1
+t_match "a probe refused as expected passes" "$out" "^PASS  probes/no-net-raw/refused$"
+t_match "a probe claim the kernel contradicts" "$out" \
+    "FAIL  probes/no-net-raw/wrong-claim: the probe failed, but it should have succeeded"
+t_match "the probe's call and errno are shown" "$out" \
+    "The probe was refused with EPERM \(Operation not permitted\)\. socket\(AF_INET, SOCK_RAW"
+t_match "a probe refusal names the capability" "$out" "Likely cause: CAP_NET_RAW is missing from this sandbox\."
+t_match "a wrong errno is named" "$out" "FAIL  probes/no-net-raw/wrong-errno: the probe reported EPERM, not EACCES"
+t_match "privileged: MKNOD probe refused without MKNOD" "$out" "^PASS  probes/mknod/mknod-refused$"
+out=$(as_nobody "$CAPLAB" lint --verify "$wrong/probes.json" 2>&1)
+t_match "rootless: the NET_RAW probe still shows it (ns_capable)" "$out" "^PASS  probes/no-net-raw/refused$"
+t_match "rootless: a capable() probe's refusal proves nothing and says why" "$out" \
+    "SKIP  probes/mknod/mknod-refused: the MKNOD probe cannot show it in rootless mode: the kernel checks MKNOD against the initial user namespace"
+
 # --- A step shown in rootless mode only: root runs it in a rootless sandbox --------------------
 out=$("$CAPLAB" lint --verify "$wrong/rootless-only.json" 2>&1)
 t_eq "a rootless-only step verifies as root (exit 0)" "$?" 0
@@ -125,7 +135,7 @@ t_match "a missing ping points to the NET_RAW probe" "$out" \
 par=$("$CAPLAB" lint --verify --timeout 2 "$wrong" 2>&1 | grep -E '^(PASS|FAIL|SKIP)' | sort)
 seq=$("$CAPLAB" lint --verify --timeout 2 --jobs 1 "$wrong" 2>&1 | grep -E '^(PASS|FAIL|SKIP)' | sort)
 t_eq "parallel and sequential runs agree" "$par" "$seq"
-for name in wrong-key cannot-tell too-many contradicted; do
+for name in wrong-key cannot-tell too-many contradicted probes; do
     t_match "a directory: $name is caught" "$par" "^FAIL  $name/"
 done
 
