@@ -308,9 +308,16 @@ static void print_check_message(const struct verify_item *it)
         printf("      The lesson says: %s\n", it->check->message);
 }
 
+struct verify_report {
+    enum sandbox_mode mode; /* the mode of the run as a whole */
+    char slowest[512];      /* the label of the slowest item */
+    double slowest_seconds;
+};
+
 static void report_item(const struct verify_item *it, void *ctx)
 {
-    const enum sandbox_mode *mode = ctx;
+    struct verify_report *rep = ctx;
+    const enum sandbox_mode *mode = &rep->mode;
     char label[512];
     item_label(it, label, sizeof label);
     /* A step run in the other mode (rootless-only steps, as root) says so. */
@@ -318,6 +325,10 @@ static void report_item(const struct verify_item *it, void *ctx)
     if ((first->status == CHECK_PASS || first->status == CHECK_FAIL) && first->mode != *mode) {
         size_t len = strlen(label);
         snprintf(label + len, sizeof label - len, " [%s]", sandbox_mode_name(first->mode));
+    }
+    if (it->seconds > rep->slowest_seconds) {
+        rep->slowest_seconds = it->seconds;
+        snprintf(rep->slowest, sizeof rep->slowest, "%s", label);
     }
     if (it->status == CHECK_PASS) {
         if (it->kind == VERIFY_PROOF)
@@ -355,12 +366,15 @@ static int run_verify(const struct lint_totals *t, unsigned jobs, double timeout
     struct verify_options o = {.check = {.mode = SANDBOX_MODE_AUTO, .timeout = timeout},
                                .jobs = jobs};
     struct verify_totals vt = {0};
+    struct verify_report rep = {.mode = mode};
     struct err e = {0};
     double start = monotonic_seconds();
-    if (verify_lessons(t->verify, t->n_verify, &o, report_item, &mode, &vt, &e) < 0) {
+    if (verify_lessons(t->verify, t->n_verify, &o, report_item, &rep, &vt, &e) < 0) {
         err_print(&e);
         return CLI_EXIT_NO;
     }
+    if (rep.slowest_seconds >= 2.0) /* for lesson authors: where the time goes */
+        printf("verify: slowest: %s (%.1f s of sandbox time)\n", rep.slowest, rep.slowest_seconds);
     printf("verify: %zu passed, %zu failed, %zu skipped of %zu checks and proofs "
            "(%zu sandbox runs, %.1f s)\n",
            vt.passed, vt.failed, vt.skipped, vt.items, vt.runs, monotonic_seconds() - start);
