@@ -1,6 +1,6 @@
 /*
- * sandbox: the parent side (clone, id maps, I/O, timeout, result) and the two processes
- * inside: an init (pid 1) that reaps and forwards signals, and the command (pid 2+).
+ * sandbox: the parent side: prepare, clone, id maps, relay I/O, timeout, result.
+ * What runs inside (init and command) is in inside.c; the support probe in nssupport.c.
  *
  *   caplab ──clone(NEW{NS,PID,NET,UTS,IPC,CGROUP}[,USER])──> init (pid 1)
  *     │  newuidmap/newgidmap (rootless with ranges), then "go" on the sync pipe
@@ -30,34 +30,13 @@
 #include <unistd.h>
 
 #include "idmap.h"
-#include "netsetup.h"
+#include "inside.h"
+#include "nssupport.h"
 #include "paths.h"
 #include "privs.h"
 #include "rootfs.h"
 
 #define DEFAULT_CAPTURE (64 * 1024)
-
-extern char **environ;
-#define MAX_ENV 32
-
-/* Everything the child needs, prepared by the parent before clone (no allocation after). */
-struct launch {
-    const struct sandbox_config *cfg;
-    enum sandbox_mode mode;
-    struct privs_identity id;
-    struct idmap_plan idmap;
-    char *data_dir;
-    char *self_exe;
-    char *shell;
-    char *argv_shell[4];
-    char *env[MAX_ENV];
-    int sync_r;       /* parent says "go" (after writing id maps) */
-    int error_w;      /* sandbox failures, as text, to the parent */
-    int status_w;     /* init reports the command's wait status here */
-    int out_w, err_w; /* capture pipes, or -1 */
-    int pty_sock;     /* interactive: the init sends the pty master back on it, or -1 */
-    int pty_slave;    /* interactive: set inside, once the pty exists, or -1 */
-};
 
 static double now_seconds(void)
 {
@@ -122,326 +101,11 @@ capmask sandbox_grantable(enum sandbox_mode mode)
     return read_status_mask("CapBnd") & read_status_mask("CapPrm");
 }
 
-/* ---------------------------------------------------------------- the child side -- */
-
-/* Report a sandbox failure to the parent and exit. Only async-signal-safe calls. */
-static _Noreturn void child_fail(int error_w, const struct err *e)
-{
-    if (error_w >= 0) {
-        ssize_t ignored = write(error_w, e->msg, strlen(e->msg));
-        (void)ignored;
-    }
-    _exit(SANDBOX_EXIT_SETUP);
-}
-
-static void reset_signals(void)
-{
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            signal(sig, SIG_DFL);
-}
-
-static void setup_stdio(const struct launch *l)
-{
-    if (l->pty_slave >= 0) {
-        /* Its own session and controlling terminal: job control works, and the caller's
-         * terminal is out of reach (no TIOCSTI into it, CVE-2017-5226). */
-        setsid();
-        ioctl(l->pty_slave, TIOCSCTTY, 0);
-        dup2(l->pty_slave, 0);
-        dup2(l->pty_slave, 1);
-        dup2(l->pty_slave, 2);
-        close(l->pty_slave);
-    } else if (l->out_w >= 0) {
-        setsid();
-        int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            close(devnull);
-        }
-        dup2(l->out_w, 1);
-        dup2(l->err_w, 2);
-    }
-}
-
-/* The command's process: drop privileges, then exec (or call fn). */
-static _Noreturn void run_command(const struct launch *l)
-{
-    const struct sandbox_config *cfg = l->cfg;
-    struct err e = {0};
-    reset_signals();
-    setup_stdio(l);
-
-    struct privs_request req = {
-        .caps = cfg->caps,
-        .ambient = cfg->ambient,
-        .no_new_privs = cfg->no_new_privs,
-        .block_userns = true,
-    };
-    if (privs_apply(&req, &l->id, &e) < 0)
-        child_fail(l->error_w, &e);
-    if (l->id.home[0] && chdir(l->id.home) < 0 && chdir("/") < 0)
-        _exit(SANDBOX_EXIT_SETUP);
-
-    if (cfg->fn) {
-        close(l->error_w);
-        int rc = cfg->fn(cfg->fn_arg);
-        fflush(NULL);
-        _exit(rc & 0xff);
-    }
-    char *const *argv = cfg->argv ? cfg->argv : l->argv_shell;
-    /* execvp searches the PATH of the current environment, so switch to the sandbox's. */
-    environ = (char **)l->env;
-    execvp(argv[0], argv);
-    /* As a shell would: 127 when not found, 126 when found but not runnable
-     * (ping without NET_RAW lands here with EPERM: its file capability cannot be granted). */
-    int saved = errno;
-    dprintf(2, "caplab: %s: %s\n", argv[0], strerror(saved));
-    _exit(saved == ENOENT ? 127 : 126);
-}
-
-static int wait_for(pid_t pid, int *status)
-{
-    while (waitpid(pid, status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return 0;
-}
-
-/* Run the lesson's set-up script (or function) with every capability, before the drop. */
-static int run_setup(const struct launch *l, struct err *e)
-{
-    const struct sandbox_config *cfg = l->cfg;
-    if (!cfg->setup && !cfg->setup_fn)
-        return 0;
-    int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) < 0)
-        return err_sys(e, "pipe");
-    pid_t pid = fork();
-    if (pid < 0)
-        return err_sys(e, "fork for the set-up");
-    if (pid == 0) {
-        reset_signals();
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        dup2(pipefd[1], 2);
-        if (chdir("/root") < 0 && chdir("/") < 0)
-            _exit(SANDBOX_EXIT_SETUP);
-        if (cfg->setup_fn)
-            _exit(cfg->setup_fn(cfg->setup_arg) & 0xff);
-        char *argv[] = {"/bin/sh", "-ec", (char *)cfg->setup, NULL};
-        execve(argv[0], argv, l->env);
-        _exit(127);
-    }
-    close(pipefd[1]);
-    char text[1024];
-    size_t len = 0;
-    ssize_t n;
-    while ((n = read(pipefd[0], text + len, sizeof text - 1 - len)) > 0 ||
-           (n < 0 && errno == EINTR))
-        if (n > 0)
-            len += (size_t)n;
-    close(pipefd[0]);
-    text[len] = '\0';
-    while (len > 0 && text[len - 1] == '\n')
-        text[--len] = '\0';
-    int status;
-    if (wait_for(pid, &status) < 0)
-        return err_sys(e, "waitpid(set-up)");
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    return err_set(e, ERR_INVALID, "the sandbox set-up failed (status %d)%s%s",
-                   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-                   len ? ": " : "", text);
-}
-
-static volatile sig_atomic_t init_forward;
-
-static void init_on_signal(int sig)
-{
-    init_forward = sig;
-}
-
-/* pid 1 keeps only CAP_KILL (to end every process in its namespace) and waits. */
-static void init_drop_privileges(void)
-{
-    cap_t c = cap_init();
-    cap_value_t kill_cap = CAP_KILL;
-    if (c && cap_set_flag(c, CAP_PERMITTED, 1, &kill_cap, CAP_SET) == 0 &&
-        cap_set_flag(c, CAP_EFFECTIVE, 1, &kill_cap, CAP_SET) == 0)
-        cap_set_proc(c);
-    cap_free(c);
-}
-
-/* Send one fd over a unix socket (SCM_RIGHTS). */
-static int send_fd(int sock, int fd)
-{
-    char byte = 'p';
-    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } control;
-    memset(&control, 0, sizeof control);
-    struct msghdr msg = {.msg_iov = &iov,
-                         .msg_iovlen = 1,
-                         .msg_control = control.buf,
-                         .msg_controllen = sizeof control.buf};
-    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
-    return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
-}
-
-static int receive_fd(int sock)
-{
-    char byte;
-    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } control;
-    struct msghdr msg = {.msg_iov = &iov,
-                         .msg_iovlen = 1,
-                         .msg_control = control.buf,
-                         .msg_controllen = sizeof control.buf};
-    ssize_t n;
-    while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-        ;
-    struct cmsghdr *cmsg = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
-    if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-        return -1;
-    int fd;
-    memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
-    return fd;
-}
-
-/* The shell's terminal comes from the sandbox's own devpts instance, so `tty` names a
- * device that exists inside; the master goes to the parent, which relays it. */
-static int open_inner_pty(struct launch *l, struct err *e)
-{
-    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
-        return err_sys(e, "cannot open a pseudo-terminal for the shell");
-    const char *name = ptsname(master);
-    l->pty_slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
-    if (l->pty_slave < 0 || send_fd(l->pty_sock, master) < 0) {
-        close(master);
-        return err_sys(e, "cannot open the shell's terminal");
-    }
-    close(master);
-    close(l->pty_sock);
-    return 0;
-}
-
-static _Noreturn void init_main(const struct launch *launch)
-{
-    struct err e = {0};
-    struct launch copy = *launch;
-    struct launch *l = &copy;
-    if (run_setup(l, &e) < 0)
-        child_fail(l->error_w, &e);
-    if (l->pty_sock >= 0 && open_inner_pty(l, &e) < 0)
-        child_fail(l->error_w, &e);
-
-    pid_t command = fork();
-    if (command < 0) {
-        err_sys(&e, "fork for the command");
-        child_fail(l->error_w, &e);
-    }
-    if (command == 0)
-        run_command(l);
-
-    close(l->error_w);
-    if (l->out_w >= 0) {
-        close(l->out_w);
-        close(l->err_w);
-    }
-    if (l->pty_slave >= 0)
-        close(l->pty_slave);
-    init_drop_privileges();
-
-    struct sigaction sa = {.sa_handler = init_on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    /* Ctrl-C on a shared terminal reaches the command directly; pid 1 ignores it. */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGQUIT, SIG_IGN);
-
-    int status = 0;
-    for (;;) {
-        int st;
-        pid_t pid = waitpid(-1, &st, 0);
-        if (pid == command) {
-            status = st;
-            break;
-        }
-        if (pid < 0 && errno == EINTR && init_forward) {
-            kill(command, init_forward);
-            init_forward = 0;
-        } else if (pid < 0 && errno == ECHILD) {
-            break;
-        }
-    }
-    /* The command is done: nothing it started may outlive it (daemons included). */
-    kill(-1, SIGKILL);
-    ssize_t ignored = write(l->status_w, &status, sizeof status);
-    (void)ignored;
-    _exit(0);
-}
-
-/* The first process of the sandbox: namespaces are new, nothing is set up yet. */
-static _Noreturn void child_main(const struct launch *l)
-{
-    struct err e = {0};
-    /* If caplab dies, even by SIGKILL, pid 1 dies and takes the namespace with it. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    char go;
-    if (read(l->sync_r, &go, 1) != 1)
-        _exit(SANDBOX_EXIT_SETUP); /* the parent is gone */
-    close(l->sync_r);
-
-    bool rootless = l->mode == SANDBOX_MODE_ROOTLESS;
-    if (rootless && !l->idmap.ranged && idmap_apply_single(&l->idmap, &e) < 0)
-        child_fail(l->error_w, &e);
-    if (rootless && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-        err_sys(&e, "cannot become root in the user namespace");
-        child_fail(l->error_w, &e);
-    }
-    if (sethostname("caplab", 6) < 0) {
-        err_sys(&e, "sethostname");
-        child_fail(l->error_w, &e);
-    }
-    if (netsetup_loopback_up(&e) < 0)
-        child_fail(l->error_w, &e);
-    if (l->cfg->docker_sysctls) {
-        gid_t max_gid = rootless ? (gid_t)idmap_max_inside(&l->idmap) : 2147483647;
-        if (netsetup_docker_sysctls(max_gid, &e) < 0)
-            child_fail(l->error_w, &e);
-    }
-    struct rootfs_options ro = {
-        .rootless = rootless,
-        .self_exe = l->self_exe,
-        .data_dir = l->data_dir,
-        .ro_binds = l->cfg->ro_binds,
-    };
-    if (rootfs_enter(&ro, &e) < 0)
-        child_fail(l->error_w, &e);
-    init_main(l);
-}
-
 /* --------------------------------------------------------------- the parent side -- */
 
 static int add_env(struct launch *l, size_t *n, const char *name, const char *value)
 {
-    if (!value || *n + 1 >= MAX_ENV)
+    if (!value || *n + 1 >= LAUNCH_MAX_ENV)
         return 0;
     if (asprintf(&l->env[*n], "%s=%s", name, value) < 0)
         return -1;
@@ -499,7 +163,7 @@ static void choose_shell(struct launch *l)
 
 static void launch_release(struct launch *l)
 {
-    for (int i = 0; i < MAX_ENV && l->env[i]; i++)
+    for (int i = 0; i < LAUNCH_MAX_ENV && l->env[i]; i++)
         free(l->env[i]);
     free(l->data_dir);
     free(l->self_exe);
@@ -524,6 +188,30 @@ static int check_identity(const struct launch *l, struct err *e)
                        l->id.uid, l->id.gid, max);
     }
     return 0;
+}
+
+/* Receive the fd the inside sent with SCM_RIGHTS (the pty master); -1 if none came. */
+static int receive_fd(int sock)
+{
+    char byte;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    ssize_t n;
+    while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    struct cmsghdr *cmsg = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+        return -1;
+    int fd;
+    memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+    return fd;
 }
 
 /* Pipes and pty: child ends are inherited, parent ends are close-on-exec. */
@@ -829,15 +517,13 @@ static pid_t clone_sandbox(const struct launch *l)
     return (pid_t)syscall(SYS_clone, (unsigned long)flags, NULL, NULL, NULL, NULL);
 }
 
-static void explain_refusal(struct sandbox_support *s, int saved, bool rootless);
-
 static int explain_clone_failure(int saved, enum sandbox_mode mode, struct err *e)
 {
     if (saved == EPERM || saved == ENOSPC || saved == EACCES || saved == EINVAL ||
         saved == EUSERS) {
         struct sandbox_support s;
         memset(&s, 0, sizeof s);
-        explain_refusal(&s, saved, mode == SANDBOX_MODE_ROOTLESS);
+        nssupport_explain_refusal(&s, saved, mode == SANDBOX_MODE_ROOTLESS);
         return err_set(e, ERR_NAMESPACES, "%s", s.reason);
     }
     errno = saved;
@@ -921,7 +607,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_result *res, st
         goto out_channels;
     }
     if (init == 0)
-        child_main(&l);
+        inside_main(&l);
 
     close_child_ends(&l);
     install_parent_signals(&saved, interactive || cfg->io == SANDBOX_IO_INHERIT);
@@ -954,7 +640,7 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_result *res, st
 
     res->seconds = now_seconds() - start;
     int init_status;
-    wait_for(init, &init_status);
+    wait_retrying(init, &init_status);
     restore_parent_signals(&saved);
 
     if (!st.have_status && !res->timed_out && !parent_signal) {
@@ -1000,100 +686,4 @@ void sandbox_result_release(struct sandbox_result *res)
     free(res->out);
     free(res->errout);
     res->out = res->errout = NULL;
-}
-
-/* ------------------------------------------------------------------ support probe -- */
-
-static int read_int_file(const char *path, long *value)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -1;
-    int ok = fscanf(f, "%ld", value);
-    fclose(f);
-    return ok == 1 ? 0 : -1;
-}
-
-/* Why the kernel refused: name the knob and the fix. */
-static void explain_refusal(struct sandbox_support *s, int saved, bool rootless)
-{
-    long v;
-    const char *works = "Reading lessons and answering quizzes still work; experiments, checks "
-                        "and proofs need a sandbox.";
-    if (rootless && read_int_file("/proc/sys/user/max_user_namespaces", &v) == 0 && v == 0)
-        snprintf(s->reason, sizeof s->reason,
-                 "the kernel forbids user namespaces (user.max_user_namespaces = 0). Fix: run "
-                 "caplab with sudo, or `sysctl -w user.max_user_namespaces=15000`. %s",
-                 works);
-    else if (rootless && read_int_file("/proc/sys/kernel/unprivileged_userns_clone", &v) == 0 &&
-             v == 0)
-        snprintf(s->reason, sizeof s->reason,
-                 "the kernel forbids unprivileged user namespaces "
-                 "(kernel.unprivileged_userns_clone = 0). Fix: run caplab with sudo, or "
-                 "`sysctl -w kernel.unprivileged_userns_clone=1`. %s",
-                 works);
-    else if (rootless &&
-             read_int_file("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0 &&
-             v == 1)
-        snprintf(s->reason, sizeof s->reason,
-                 "AppArmor restricts unprivileged user namespaces "
-                 "(kernel.apparmor_restrict_unprivileged_userns = 1). Fix: run caplab with "
-                 "sudo, or `sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`. %s",
-                 works);
-    else
-        snprintf(s->reason, sizeof s->reason,
-                 "the kernel refuses new namespaces (%s%s); caplab may be running inside a "
-                 "container or under a seccomp policy. Fix: run caplab with sudo on the host, "
-                 "or allow namespaces for this container. %s",
-                 rootless ? "user namespace: " : "", strerror(saved), works);
-}
-
-/* Try the namespaces in a throwaway child: cheap (about a millisecond) and exact. */
-static int try_namespaces(bool rootless)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return errno;
-    if (pid == 0) {
-        int flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
-        if (rootless)
-            flags |= CLONE_NEWUSER;
-        _exit(unshare(flags) == 0 ? 0 : errno & 0xff);
-    }
-    int status;
-    if (wait_for(pid, &status) < 0)
-        return errno;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : EINVAL;
-}
-
-const struct sandbox_support *sandbox_support(void)
-{
-    static struct sandbox_support support;
-    static bool probed;
-    if (probed)
-        return &support;
-    probed = true;
-
-    support.auto_mode = sandbox_effective_mode(SANDBOX_MODE_AUTO);
-    bool rootless = support.auto_mode == SANDBOX_MODE_ROOTLESS;
-    int saved = try_namespaces(rootless);
-    support.available = saved == 0;
-    if (!support.available) {
-        explain_refusal(&support, saved, rootless);
-        return &support;
-    }
-    if (rootless) {
-        struct idmap_plan plan;
-        idmap_plan_for_caller(&plan);
-        support.ranged_ids = plan.ranged;
-        snprintf(support.limits, sizeof support.limits,
-                 "%s Capabilities checked with capable() against the initial namespace "
-                 "(SYS_TIME, SYS_MODULE, MKNOD, ...) always fail here; run with sudo for "
-                 "those.",
-                 plan.ranged ? "Rootless with a subordinate id range: other users exist inside."
-                             : "Rootless with a single id: only root exists inside, so "
-                               "demonstrations that need another user (chown to uid 1000, kill "
-                               "another user's process) cannot be shown.");
-    }
-    return &support;
 }

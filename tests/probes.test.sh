@@ -141,6 +141,8 @@ t_match "status: the five sets, securebits, no_new_privs" "$(flat "$out")" \
     "effective.*permitted.*inheritable.*bounding.*ambient.*securebits +0x[0-9a-f]+: (none|[a-z-]+).*no_new_privs +0"
 sleep 30 &
 sleeper=$!
+# The forked shell becomes "sleep" only once it has exec'd: wait for that, not a race.
+for _ in $(seq 50); do [ "$(cat /proc/$sleeper/comm 2>/dev/null)" = sleep ] && break; sleep 0.02; done
 out=$($C status "$sleeper" 2>&1)
 t_match "status PID: another process, by pid" "$out" "^process +$sleeper \(sleep\)"
 t_match "status PID: securebits are unknown for another process" "$out" "securebits +unknown"
