@@ -1,6 +1,7 @@
 #include "inside.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "netsetup.h"
@@ -61,6 +63,40 @@ static void setup_stdio(const struct launch *l)
     }
 }
 
+/* The file execvp() would have run for `name`, searched in PATH; false if none. */
+static bool find_in_path(const char *name, char *out, size_t n)
+{
+    if (strchr(name, '/')) {
+        snprintf(out, n, "%s", name);
+        return true;
+    }
+    const char *path = getenv("PATH");
+    for (const char *dir = path; dir && *dir;) {
+        size_t len = strcspn(dir, ":");
+        snprintf(out, n, "%.*s/%s", (int)len, dir, name);
+        if (access(out, X_OK) == 0)
+            return true;
+        dir += len + (dir[len] == ':');
+    }
+    return false;
+}
+
+/* A refused exec is a lesson in itself: say when the cause is the file's capabilities
+ * (ping's cap_net_raw=ep without NET_RAW in the bounding set) or no_new_privs. */
+static void explain_exec_failure(const char *name, int saved)
+{
+    char file[4096];
+    bool found = find_in_path(name, file, sizeof file);
+    dprintf(2, "caplab: %s: %s\n", name, strerror(saved));
+    if (saved != EPERM || !found)
+        return;
+    if (getxattr(file, "security.capability", NULL, 0) > 0)
+        dprintf(2,
+                "caplab: %s carries file capabilities (see: getcap %s) that this sandbox's "
+                "bounding set cannot grant, so the kernel refuses to run it at all\n",
+                file, file);
+}
+
 /* The command's process: drop privileges, then exec (or call fn). */
 static _Noreturn void run_command(const struct launch *l)
 {
@@ -93,7 +129,7 @@ static _Noreturn void run_command(const struct launch *l)
     /* As a shell would: 127 when not found, 126 when found but not runnable
      * (ping without NET_RAW lands here with EPERM: its file capability cannot be granted). */
     int saved = errno;
-    dprintf(2, "caplab: %s: %s\n", argv[0], strerror(saved));
+    explain_exec_failure(argv[0], saved);
     _exit(saved == ENOENT ? 127 : 126);
 }
 
