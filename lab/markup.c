@@ -694,3 +694,43 @@ void markup_doc_release(struct markup_doc *doc)
     free(doc->lines);
     *doc = (struct markup_doc){0};
 }
+
+char *markup_clip(const char *text, unsigned width, unsigned flags, unsigned *cols)
+{
+    struct markup_doc unused = {0};
+    struct layout L = {.doc = &unused, .width = width ? width : 1, .flags = flags};
+    struct cells c = {0};
+    locale_t loc = utf8_locale();
+    locale_t old = loc ? uselocale(loc) : (locale_t)0;
+    text = text ? text : "";
+    add_text(&L, &c, text, strlen(text), MARKUP_NORMAL);
+    if (loc)
+        uselocale(old);
+    unsigned total = 0;
+    for (size_t k = 0; k < c.n; k++)
+        total += c.v[k].width;
+    const char *mark = (flags & MARKUP_ASCII) ? ">" : "\xe2\x80\xa6";
+    char *out = L.failed ? NULL : malloc(c.n_bytes + strlen(mark) + 1);
+    unsigned used = 0;
+    if (out) {
+        size_t len = 0;
+        bool cut = total > width;
+        for (size_t k = 0; k < c.n; k++) {
+            if (cut ? used + c.v[k].width + 1 > width : false)
+                break;
+            memcpy(out + len, c.bytes + c.v[k].off, c.v[k].len);
+            len += c.v[k].len;
+            used += c.v[k].width;
+        }
+        if (cut && width > 0) {
+            strcpy(out + len, mark);
+            len += strlen(mark);
+            used += 1;
+        }
+        out[len] = '\0';
+    }
+    cells_free(&c);
+    if (cols)
+        *cols = used;
+    return out;
+}

@@ -92,4 +92,10 @@ int markup_render(const char *text, unsigned width, unsigned flags, struct marku
 
 void markup_doc_release(struct markup_doc *doc);
 
+/* One line of plain text (a title, a status) made safe and short: whitespace becomes
+ * spaces, invalid bytes and control characters "?", and when it is wider than `width`
+ * columns it is cut and ends with "…" (">" with MARKUP_ASCII). Returns a malloc'd string
+ * (caller frees) and its columns in *cols (may be NULL); NULL when out of memory. */
+char *markup_clip(const char *text, unsigned width, unsigned flags, unsigned *cols);
+
 #endif

@@ -254,6 +254,34 @@ static void test_every_width_is_respected(void **state)
     }
 }
 
+static void test_clip(void **state)
+{
+    (void)state;
+    struct {
+        const char *text;
+        unsigned width, flags;
+        const char *want;
+        unsigned cols;
+    } cases[] = {
+        {"short", 10, 0, "short", 5},
+        {"exactly10!", 10, 0, "exactly10!", 10},
+        {"a bit too long", 10, 0, "a bit too\xe2\x80\xa6", 10},
+        {"a bit too long", 10, MARKUP_ASCII, "a bit too>", 10},
+        {"日本語のテキスト", 7, 0, "日本語\xe2\x80\xa6", 7},
+        {"tab\tnew\nline\x1b", 40, 0, "tab new line?", 13},
+        {"", 5, 0, "", 0},
+        {NULL, 5, 0, "", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned cols = 999;
+        char *s = markup_clip(cases[i].text, cases[i].width, cases[i].flags, &cols);
+        assert_non_null(s);
+        assert_string_equal(s, cases[i].want);
+        assert_int_equal(cols, cases[i].cols);
+        free(s);
+    }
+}
+
 int main(void)
 {
     /* The layout must not depend on the process locale. */
@@ -271,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_headings),
         cmocka_unit_test(test_no_control_characters_pass),
         cmocka_unit_test(test_every_width_is_respected),
+        cmocka_unit_test(test_clip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
