@@ -19,4 +19,9 @@
 /* "docker run --rm -it FLAGS IMAGE CMD"; image_cmd NULL means "debian:12 sh". */
 char *docker_run_command(const struct lesson_sandbox *sb, const char *image_cmd);
 
+/* A short tag for a shell prompt, from the same shortest spelling: "docker" (the defaults),
+ * "-NET_RAW", "-CHOWN +NET_ADMIN", "none +NET_BIND_SERVICE", "all -SYS_ADMIN", "all",
+ * "none". Malloc'd; NULL when out of memory. */
+char *docker_caps_tag(capmask set);
+
 #endif

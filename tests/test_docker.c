@@ -70,11 +70,36 @@ static void test_user_nnp_and_sysctls(void **state)
     free(cmd);
 }
 
+static void test_prompt_tags(void **state)
+{
+    (void)state;
+    capmask deflt = caps_docker_defaults();
+    struct {
+        capmask set;
+        const char *want;
+    } cases[] = {
+        {deflt, "docker"},
+        {deflt & ~bit("NET_RAW"), "-NET_RAW"},
+        {(deflt & ~bit("CHOWN")) | bit("NET_ADMIN"), "-CHOWN +NET_ADMIN"},
+        {bit("NET_BIND_SERVICE"), "none +NET_BIND_SERVICE"},
+        {0, "none"},
+        {caps_all(), "all"},
+        {caps_all() & ~bit("SYS_ADMIN"), "all -SYS_ADMIN"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *tag = docker_caps_tag(cases[i].set);
+        assert_non_null(tag);
+        assert_string_equal(tag, cases[i].want);
+        free(tag);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_capability_flags_are_the_shortest_exact_spelling),
         cmocka_unit_test(test_user_nnp_and_sysctls),
+        cmocka_unit_test(test_prompt_tags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
