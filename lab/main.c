@@ -172,6 +172,16 @@ const struct cli_command cli_commands[] = {
     {"status", cli_status, "the capability sets of a process, decoded", status_usage},
     {"probe", cli_probe, "demonstrate capabilities: each probe with and without", probe_usage},
     {"needs", cli_needs, "find the minimal capabilities a command needs", cli_needs_usage},
+    {"tutor", cli_tutor, "the interactive tutor (what `caplab` alone opens)",
+     "Usage: caplab [tutor] [--plain] [--no-color] [--course FILE]\n"
+     "\n"
+     "Walks through the course in the terminal: lessons, sandbox shells, checks, quizzes.\n"
+     "\n"
+     "  --plain        for screen readers: no box drawing, no colour, linear text\n"
+     "  --no-color     no colour (also when NO_COLOR is set)\n"
+     "  --course FILE  a course file other than the bundled lessons/course.json\n"
+     "\n"
+     "Keys: ? shows the keys of the current screen; q goes back; Q quits."},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,30 @@
+/*
+ * ui: the ncurses tutor, as the CLI sees it. Everything curses is behind this call;
+ * lab/ui_priv.h is the UI's internal contract between its screens.
+ *
+ * The course is loaded by the caller (so malformed lessons are reported as plain text
+ * before the screen is taken) and only borrowed here.
+ */
+#ifndef CAPLAB_UI_H
+#define CAPLAB_UI_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "lesson.h"
+
+struct ui_options {
+    bool plain; /* --plain: for screen readers: no box drawing, no colour, no reverse video;
+                   text keeps its markers (# ** `) and states are always written in words */
+    bool color; /* false with --no-color, NO_COLOR set, or a terminal without colours */
+};
+
+/* Run the tutor until the learner quits. `course` may be NULL, with `why` saying why it
+ * could not be loaded: the tutor then says so instead of the menu.
+ * Returns the exit status: 0 after a normal quit, 128+N when signal N ended it. Returns -1
+ * with e filled when this terminal cannot show the tutor (TERM unset, unknown or unable to
+ * move the cursor); nothing was drawn then. The terminal is restored on every path. */
+int ui_tutor_run(const struct ui_options *opt, struct course *course, const char *why,
+                 struct err *e);
+
+#endif

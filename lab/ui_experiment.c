@@ -1,0 +1,183 @@
+/*
+ * ui_experiment: experiment and check steps. Shows the step's sandbox (what it keeps and
+ * drops, the user, and the same thing as `docker run`), opens a shell in it (`s`) and runs
+ * its checks (`c`). The sandbox and the checks are the core's; this file only hands them
+ * the terminal and shows what came back.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker.h"
+#include "ui_priv.h"
+
+static const char *baseline_words(enum caps_baseline b)
+{
+    switch (b) {
+    case CAPS_BASELINE_ALL:
+        return "every capability";
+    case CAPS_BASELINE_NONE:
+        return "no capability";
+    case CAPS_BASELINE_DOCKER:
+        break;
+    }
+    return "Docker's 14 defaults";
+}
+
+static void names_or(FILE *f, capmask set, bool all, const char *none)
+{
+    if (all) {
+        fputs("ALL", f);
+        return;
+    }
+    char *names = caps_to_names(set, ", ", false);
+    fputs(names && *names ? names : none, f);
+    free(names);
+}
+
+/* Can this step's sandbox run here? NULL when it can, else why not (static or borrowed). */
+static const char *why_not_here(const struct lesson_sandbox *sb, char *buf, size_t n)
+{
+    if (!sandbox_run || !sandbox_support)
+        return "Sandboxes are not available in this build of caplab.";
+    const struct sandbox_support *sup = sandbox_support();
+    if (!sup->available) {
+        snprintf(buf, n, "Sandboxes cannot start on this machine: %s", sup->reason);
+        return buf;
+    }
+    if (sup->auto_mode == SANDBOX_MODE_ROOTLESS && !(sb->modes & LESSON_MODE_ROOTLESS)) {
+        snprintf(buf, n,
+                 "This step's outcome needs real root (privileged mode); caplab runs rootless "
+                 "here, so the result may differ.%s%s",
+                 sb->rootless_note ? " " : "", sb->rootless_note ? sb->rootless_note : "");
+        return buf;
+    }
+    return NULL;
+}
+
+static void compose_sandbox(FILE *f, const struct lesson_sandbox *sb)
+{
+    capmask set = caps_resolve(&sb->caps);
+    fprintf(f, "## The sandbox\n\n");
+    fprintf(f, "- starts from: %s\n", baseline_words(sb->caps.baseline));
+    fprintf(f, "- dropped: ");
+    names_or(f, sb->caps.drop, sb->caps.drop_all, "none");
+    fprintf(f, "\n- added: ");
+    names_or(f, sb->caps.add, sb->caps.add_all, "none");
+    fprintf(f, "\n- user: %s\n", sb->user ? sb->user : "root");
+    if (sb->no_new_privs)
+        fprintf(f, "- no_new_privs: on (setuid and file capabilities give nothing)\n");
+    fprintf(f, "- Docker's network sysctls: %s\n", sb->docker_sysctls ? "on" : "off");
+    fprintf(f, "- so the shell holds %u capabilities: ", caps_count(set));
+    names_or(f, set, false, "none at all");
+    fprintf(f, "\n\nThe same container with Docker:\n\n```\n");
+    char *cmd = docker_run_command(sb, NULL);
+    fprintf(f, "%s\n```\n\n", cmd ? cmd : "(out of memory)");
+    free(cmd);
+}
+
+static void compose_check(FILE *f, const struct lesson_check *c)
+{
+    const char *expect = c->expect.outcome == OUTCOME_SUCCESS   ? "should succeed"
+                         : c->expect.outcome == OUTCOME_FAILURE ? "should fail"
+                                                                : "may succeed or fail";
+    if (c->run)
+        fprintf(f, "- **%s**: `%s` %s\n", c->title ? c->title : c->id, c->run, expect);
+    else if (c->probe >= 0)
+        fprintf(f, "- **%s**: the built-in probe for %s %s\n", c->title ? c->title : c->id,
+                caps_name((unsigned)c->probe), expect);
+}
+
+void ui_experiment_compose(struct ui *ui, FILE *f, const struct lesson_step *step,
+                           struct ui_step_state *st)
+{
+    (void)ui;
+    compose_sandbox(f, &step->sandbox);
+    if (step->n_try > 0) {
+        fprintf(f, "## Try in the shell\n\n```\n");
+        for (size_t i = 0; i < step->n_try; i++)
+            fprintf(f, "%s\n", step->try_cmds[i]);
+        fprintf(f, "```\n\n");
+    }
+    if (step->n_checks > 0) {
+        fprintf(f, "## Checks\n\n");
+        for (size_t i = 0; i < step->n_checks; i++)
+            compose_check(f, &step->checks[i]);
+        fprintf(f, "\n");
+        if (st->checks)
+            fprintf(f, "%s\n\n", st->checks);
+    }
+    char buf[1200];
+    const char *why = why_not_here(&step->sandbox, buf, sizeof buf);
+    if (why)
+        fprintf(f, "**Note:** %s\n\n", why);
+    if (st->shell_status >= 0)
+        fprintf(f, "The last shell exited with status %d.\n\n", st->shell_status);
+    fprintf(f, "Press **s** to open a shell in this sandbox%s.\n",
+            step->n_checks ? ", **c** to run the checks" : "");
+}
+
+static void open_shell(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st)
+{
+    const struct lesson_sandbox *sb = &step->sandbox;
+    if (!sandbox_run || !sandbox_support) {
+        ui_message(ui, UI_MSG_BAD, "Sandbox shells are not available in this build.");
+        return;
+    }
+    const struct sandbox_support *sup = sandbox_support();
+    if (!sup->available) {
+        ui_message(ui, UI_MSG_BAD, "No sandbox here: %s", sup->reason);
+        return;
+    }
+    char *tag = docker_caps_tag(caps_resolve(&sb->caps));
+    struct sandbox_config cfg = {
+        .mode = SANDBOX_MODE_AUTO,
+        .caps = caps_resolve(&sb->caps),
+        .user = sb->user,
+        .no_new_privs = sb->no_new_privs,
+        .docker_sysctls = sb->docker_sysctls,
+        .prompt_tag = tag,
+        .setup = sb->setup,
+        .io = SANDBOX_IO_INHERIT,
+        .quiet = true,
+    };
+    struct sandbox_result res = {0};
+    struct err e = {0};
+    ui_term_suspend();
+    printf("\ncaplab: a shell in the sandbox of \"%s\" (capabilities: %s).\n"
+           "caplab: type `exit` or press Ctrl-D to come back to the tutor.\n\n",
+           step->title ? step->title : step->id, tag ? tag : "?");
+    fflush(stdout);
+    int rc = sandbox_run(&cfg, &res, &e);
+    ui_term_resume(ui);
+    free(tag);
+    if (rc < 0) {
+        ui_message(ui, UI_MSG_BAD, "The sandbox did not start: %s", e.msg);
+        return;
+    }
+    st->shell_status = res.exit_code;
+    ui_message(ui, UI_MSG_INFO, "Back from the sandbox shell (exit status %d).", res.exit_code);
+    sandbox_result_release(&res);
+    ui->content_dirty = true;
+}
+
+static void run_checks(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st)
+{
+    (void)st;
+    if (step->n_checks == 0) {
+        ui_message(ui, UI_MSG_INFO, "This step has no checks; press s to experiment in a shell.");
+        return;
+    }
+    ui_message(ui, UI_MSG_BAD, "Running checks is not available in this build yet.");
+}
+
+void ui_experiment_handle(struct ui *ui, enum ui_action act)
+{
+    const struct lesson_step *step = ui_current_step(ui);
+    struct ui_step_state *st = ui_current_state(ui);
+    if (!step || (step->kind != STEP_EXPERIMENT && step->kind != STEP_CHECK))
+        return;
+    if (act == UI_ACT_SHELL)
+        open_shell(ui, step, st);
+    else if (act == UI_ACT_CHECKS)
+        run_checks(ui, step, st);
+}

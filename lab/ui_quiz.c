@@ -1,0 +1,379 @@
+/*
+ * ui_quiz: quiz steps and the answer line. The learner types an answer (with editing,
+ * history and Tab completion of capability names); the grading core (quiz.c) judges it
+ * and keeps the attempt state; this file shows the verdict in words, the feedback, the
+ * hints one at a time and the explanation.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "ui_priv.h"
+
+#if __has_include("quiz.h")
+#include "quiz.h"
+#define HAVE_QUIZ 1
+#else
+#define HAVE_QUIZ 0
+#endif
+
+static const char *answer_help(const struct lesson_quiz *q)
+{
+    switch (q->kind) {
+    case QUIZ_CAPABILITY:
+        return "Answer with one capability name; Tab completes it.";
+    case QUIZ_CAPABILITY_SET:
+        return "Answer with capability names separated by commas; Tab completes them.";
+    case QUIZ_CHOICE:
+        return "Answer with the letter of one choice.";
+    case QUIZ_MULTI_CHOICE:
+        return "Answer with the letters of every right choice, such as: a, c";
+    case QUIZ_TEXT:
+        break;
+    }
+    return "Answer in a few words.";
+}
+
+#if HAVE_QUIZ
+static struct quiz_attempt_state *attempt(struct ui_step_state *st)
+{
+    if (!st->quiz) {
+        st->quiz = malloc(sizeof(struct quiz_attempt_state));
+        if (st->quiz)
+            quiz_state_init(st->quiz);
+    }
+    return st->quiz;
+}
+
+static const char *verdict_words(enum quiz_verdict v)
+{
+    switch (v) {
+    case QUIZ_VERDICT_CORRECT:
+        return "Correct.";
+    case QUIZ_VERDICT_PARTIAL:
+        return "Partly right.";
+    case QUIZ_VERDICT_WRONG:
+        return "Not right.";
+    case QUIZ_VERDICT_NEAR_MISS:
+        return "Almost: check the spelling.";
+    case QUIZ_VERDICT_INVALID:
+        break;
+    }
+    return "That is not an answer to this question.";
+}
+#endif
+
+void ui_quiz_state_free(struct ui_step_state *st)
+{
+    free(st->quiz);
+    st->quiz = NULL;
+}
+
+void ui_quiz_compose(struct ui *ui, FILE *f, const struct lesson_step *step,
+                     struct ui_step_state *st)
+{
+    (void)ui;
+    const struct lesson_quiz *q = &step->quiz;
+    fprintf(f, "## Question\n\n%s\n\n", q->question ? q->question : "");
+    for (size_t i = 0; i < q->n_choices; i++)
+        fprintf(f, "- **%s**: %s\n", q->choices[i].id, q->choices[i].text);
+    if (q->n_choices)
+        fprintf(f, "\n");
+    fprintf(f, "%s\n\n", answer_help(q));
+    if (st->answer)
+        fprintf(f, "## Your answer: `%s`\n\n%s\n\n", st->answer, st->feedback ? st->feedback : "");
+    for (size_t i = 0; i < st->hints_shown && i < q->n_hints; i++)
+        fprintf(f, "**Hint %zu:** %s\n\n", i + 1, q->hints[i]);
+#if HAVE_QUIZ
+    struct quiz_attempt_state *a = attempt(st);
+    if (a && quiz_state_finished(a)) {
+        char *key = quiz_key_text(q);
+        fprintf(f, "## Explanation\n\n%s%s%s\n\n", a->gave_up ? "You gave up. " : "",
+                key ? "The answer: " : "", key ? key : "");
+        const char *ex = quiz_state_explanation(a, q);
+        if (ex)
+            fprintf(f, "%s\n\n", ex);
+        free(key);
+    }
+    if (st->proof)
+        fprintf(f, "## Proof\n\n%s\n\n", st->proof);
+    size_t left = a ? quiz_state_hints_left(a, q) : 0;
+    fprintf(f, "Press **a** or **Enter** to answer");
+    if (left)
+        fprintf(f, ", **h** for a hint (%zu left)", left);
+    fprintf(f, ", **x** for the explanation%s.\n", q->proof ? ", **P** to prove an answer" : "");
+#else
+    fprintf(f, "**Note:** grading is not available in this build of caplab, so answers are "
+               "not checked.\n");
+#endif
+}
+
+static void start_typing(struct ui *ui)
+{
+    ui->editing = true;
+    ui->message[0] = '\0';
+}
+
+#if HAVE_QUIZ
+static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st)
+{
+    char *text = lineedit_text(&ui->edit);
+    if (!text)
+        return;
+    lineedit_history_add(&ui->edit, text);
+    struct quiz_result r = {0};
+    struct err e = {0};
+    if (quiz_grade(&step->quiz, text, NULL, &r, &e) < 0) {
+        ui_message(ui, UI_MSG_BAD, "This question cannot be graded: %s", e.msg);
+        free(text);
+        return;
+    }
+    struct quiz_attempt_state *a = attempt(st);
+    bool was_finished = a && quiz_state_finished(a);
+    if (a)
+        quiz_state_record(a, &r);
+    free(st->answer);
+    st->answer = text;
+    free(st->feedback);
+    st->feedback = NULL;
+    if (asprintf(&st->feedback, "**%s**%s %s", verdict_words(r.verdict),
+                 r.verdict == QUIZ_VERDICT_PARTIAL ? "" : "", r.feedback ? r.feedback : "") < 0)
+        st->feedback = NULL;
+    if (a) {
+        st->solved = a->solved;
+        st->gave_up = a->gave_up;
+    }
+    enum ui_msg_kind kind = r.verdict == QUIZ_VERDICT_CORRECT ? UI_MSG_GOOD : UI_MSG_BAD;
+    if (r.verdict == QUIZ_VERDICT_PARTIAL)
+        ui_message(ui, kind, "%s Score %d%%. %s", verdict_words(r.verdict),
+                   (int)(r.score * 100 + 0.5), was_finished ? "" : "Try again or press h.");
+    else if (r.verdict == QUIZ_VERDICT_CORRECT)
+        ui_message(ui, kind, "%s %s", verdict_words(r.verdict),
+                   step == NULL ? "" : "Press n for the next step.");
+    else
+        ui_message(ui, kind, "%s %s", verdict_words(r.verdict),
+                   r.counts ? "Try again, or press h for a hint." : "");
+    quiz_result_release(&r);
+    ui->editing = false;
+    lineedit_clear(&ui->edit);
+    ui->content_dirty = true;
+}
+#endif
+
+void ui_quiz_handle(struct ui *ui, enum ui_action act)
+{
+    const struct lesson_step *step = ui_current_step(ui);
+    struct ui_step_state *st = ui_current_state(ui);
+    if (!step || step->kind != STEP_QUIZ)
+        return;
+    const struct lesson_quiz *q = &step->quiz;
+    (void)st;
+    switch (act) {
+    case UI_ACT_ANSWER:
+        start_typing(ui);
+        break;
+    case UI_ACT_HINT:
+#if HAVE_QUIZ
+        if (attempt(st) && quiz_state_next_hint(attempt(st), q)) {
+            st->hints_shown = attempt(st)->hints_shown;
+            ui->content_dirty = true;
+            ui_message(ui, UI_MSG_INFO, "Hint %u of %zu is below the question.", st->hints_shown,
+                       q->n_hints);
+        } else {
+            ui_message(ui, UI_MSG_INFO,
+                       q->n_hints ? "No more hints." : "This question has no hints.");
+        }
+#else
+        ui_message(ui, UI_MSG_BAD, "Hints need grading, which is not available in this build.");
+#endif
+        break;
+    case UI_ACT_EXPLAIN:
+#if HAVE_QUIZ
+        if (attempt(st) && !quiz_state_finished(attempt(st))) {
+            if (!st->give_up_armed) {
+                st->give_up_armed = true;
+                ui_message(ui, UI_MSG_INFO,
+                           "Press x again to give up and see the answer and the explanation.");
+                break;
+            }
+            quiz_state_give_up(attempt(st));
+            st->gave_up = true;
+        }
+        st->give_up_armed = false;
+        ui->content_dirty = true;
+        ui_message(ui, UI_MSG_INFO, "The explanation is below the question.");
+#else
+        ui_message(ui, UI_MSG_BAD,
+                   "Explanations need grading, which is not available in this build.");
+#endif
+        break;
+    case UI_ACT_PROVE:
+        if (!q->proof)
+            ui_message(ui, UI_MSG_INFO, "This question has no experiment to prove an answer.");
+        else
+            ui_message(ui, UI_MSG_BAD, "Proving answers is not available in this build yet.");
+        break;
+    default:
+        break;
+    }
+}
+
+/* Capability names for Tab, with and without the CAP_ prefix. */
+static const char *const *cap_candidates(bool prefixed, size_t *n)
+{
+    static char names[2][64][40];
+    static const char *lists[2][64];
+    static size_t count;
+    if (!count) {
+        for (unsigned cap = 0; cap <= caps_last() && cap < 64; cap++) {
+            snprintf(names[0][cap], sizeof names[0][cap], "%s", caps_name(cap));
+            snprintf(names[1][cap], sizeof names[1][cap], "CAP_%s", caps_name(cap));
+            lists[0][cap] = names[0][cap];
+            lists[1][cap] = names[1][cap];
+            count = cap + 1;
+        }
+    }
+    *n = count;
+    return lists[prefixed ? 1 : 0];
+}
+
+static void complete(struct ui *ui, const struct lesson_quiz *q)
+{
+    if (q->kind != QUIZ_CAPABILITY && q->kind != QUIZ_CAPABILITY_SET) {
+        ui_message(ui, UI_MSG_INFO, "Tab completes capability names; this answer is not one.");
+        return;
+    }
+    char *word = lineedit_word(&ui->edit);
+    if (!word)
+        return;
+    bool prefixed = strncasecmp(word, "cap_", 4) == 0;
+    free(word);
+    size_t n;
+    const char *const *cands = cap_candidates(prefixed, &n);
+    size_t matches[64];
+    int found = lineedit_complete(&ui->edit, cands, n, matches, 64);
+    if (found == 0) {
+        ui_message(ui, UI_MSG_BAD, "No capability starts like that.");
+    } else if (found > 1) {
+        char list[512] = "";
+        for (int i = 0; i < found && i < 64; i++) {
+            if (strlen(list) + strlen(cands[matches[i]]) + 2 >= sizeof list)
+                break;
+            strcat(list, cands[matches[i]]);
+            strcat(list, " ");
+        }
+        ui_message(ui, UI_MSG_INFO, "%s", list);
+    } else {
+        ui->message[0] = '\0';
+    }
+}
+
+static void cap_info_for_word(struct ui *ui)
+{
+    char *word = lineedit_word(&ui->edit);
+    unsigned cap;
+    struct err e = {0};
+    if (word && *word && caps_parse(word, &cap, &e) == 0)
+        ui_overlay_caps(ui, &cap, 1);
+    else
+        ui_overlay_caps(ui, NULL, 0);
+    free(word);
+}
+
+void ui_quiz_edit(struct ui *ui, enum ui_action act, int key)
+{
+    const struct lesson_step *step = ui_current_step(ui);
+    struct ui_step_state *st = ui_current_state(ui);
+    if (!step || step->kind != STEP_QUIZ) {
+        ui->editing = false;
+        return;
+    }
+    struct lineedit *le = &ui->edit;
+    switch (act) {
+    case UI_ED_LEFT:
+        lineedit_left(le);
+        break;
+    case UI_ED_RIGHT:
+        lineedit_right(le);
+        break;
+    case UI_ED_HOME:
+        lineedit_home(le);
+        break;
+    case UI_ED_END:
+        lineedit_end(le);
+        break;
+    case UI_ED_BACKSPACE:
+        lineedit_backspace(le);
+        break;
+    case UI_ED_DELETE:
+        lineedit_delete(le);
+        break;
+    case UI_ED_KILL_START:
+        lineedit_kill_to_start(le);
+        break;
+    case UI_ED_KILL_WORD:
+        lineedit_kill_word(le);
+        break;
+    case UI_ED_HISTORY_PREV:
+        lineedit_history_prev(le);
+        break;
+    case UI_ED_HISTORY_NEXT:
+        lineedit_history_next(le);
+        break;
+    case UI_ED_COMPLETE:
+        complete(ui, &step->quiz);
+        break;
+    case UI_ED_CANCEL:
+        ui->editing = false;
+        break;
+    case UI_ACT_CAP_INFO:
+        cap_info_for_word(ui);
+        break;
+    case UI_ED_SUBMIT:
+#if HAVE_QUIZ
+        submit(ui, step, st);
+#else
+        (void)st;
+        ui->editing = false;
+        ui_message(ui, UI_MSG_BAD, "Grading is not available in this build.");
+#endif
+        break;
+    case UI_ACT_NONE:
+        if (key >= 32 && !(key & UI_KEYCODE) && iswprint((wint_t)key))
+            lineedit_insert(le, (wchar_t)key);
+        break;
+    default:
+        break;
+    }
+}
+
+void ui_quiz_draw_input(struct ui *ui, int row)
+{
+    const char *prompt = "Answer: ";
+    int plen = (int)strlen(prompt);
+    int room = ui->cols - plen - 1;
+    if (room < 1)
+        return;
+    attr_t a = ui->opt->plain ? A_NORMAL : A_BOLD;
+    attron(a);
+    mvaddstr(row, 0, prompt);
+    attroff(a);
+    /* Scroll the line sideways so that the cursor stays visible. */
+    struct lineedit *le = &ui->edit;
+    size_t first = 0;
+    while (lineedit_columns(le, le->cursor) - lineedit_columns(le, first) >= (size_t)room)
+        first++;
+    int col = plen;
+    for (size_t i = first; i < le->len; i++) {
+        int w = wcwidth(le->buf[i]);
+        if (w < 0)
+            w = 1;
+        if (col + w > ui->cols - 1)
+            break;
+        wchar_t one[2] = {le->buf[i], L'\0'};
+        mvaddnwstr(row, col, one, 1);
+        col += w;
+    }
+    move(row, plen + (int)(lineedit_columns(le, le->cursor) - lineedit_columns(le, first)));
+    curs_set(1);
+}
