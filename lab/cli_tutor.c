@@ -46,7 +46,8 @@ static struct course *load(const char *path, int *status)
     if (!c) {
         for (size_t i = 0; i < errs.count; i++)
             fprintf(stderr, "%s\n", errs.lines[i]);
-        err_print(&e);
+        if (errs.count != 1) /* one error: its line says it all */
+            err_print(&e);
         *status = CLI_EXIT_NO;
     }
     lesson_errors_release(&errs);

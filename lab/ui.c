@@ -213,6 +213,13 @@ static void draw(struct ui *ui)
         ui_overlay_draw(ui);
     draw_status(ui);
     if (ui->editing && ui->overlay == UI_OVERLAY_NONE) {
+        /* Messages while typing (completions) go just above the answer line. */
+        if (ui->message[0]) {
+            move(ui->rows - 3, 0);
+            clrtoeol();
+            ui_draw_text(ui, ui->rows - 3, 0, ui->cols, ui->message,
+                         ui_msg_attr(ui, ui->message_kind));
+        }
         ui_quiz_draw_input(ui, ui->rows - 2); /* leaves the cursor in the line */
     } else {
         curs_set(0);

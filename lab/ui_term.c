@@ -107,26 +107,30 @@ int ui_term_open(struct ui *ui, struct err *e)
         return err_set(e, ERR_UNSUPPORTED,
                        "TERM is not set, so the tutor cannot tell how to draw on this terminal "
                        "(try TERM=xterm-256color)");
+    /* Ask terminfo first: a failed newterm() leaks inside ncurses. */
+    int found = 0;
+    if (setupterm(term, STDOUT_FILENO, &found) != OK)
+        return err_set(e, ERR_UNSUPPORTED,
+                       found == 0 ? "the terminal type TERM=%s is unknown here (no terminfo "
+                                    "entry); try TERM=xterm-256color"
+                                  : "the terminal type TERM=%s cannot be looked up (no terminfo "
+                                    "database); try TERM=xterm-256color",
+                       term);
+    char *cup = tigetstr("cup");
+    bool addressable = cup && cup != (char *)-1;
+    del_curterm(cur_term);
+    if (!addressable)
+        return err_set(e, ERR_UNSUPPORTED,
+                       "the terminal type TERM=%s cannot move the cursor, and the tutor draws "
+                       "full screens; use a terminal such as xterm or set TERM=xterm-256color",
+                       term);
     if (tcgetattr(STDIN_FILENO, &saved_modes) == 0)
         have_saved_modes = true;
     install_handlers();
     screen = newterm(NULL, stdout, stdin);
     if (!screen)
-        return err_set(e, ERR_UNSUPPORTED,
-                       "the terminal type TERM=%s is unknown here (no terminfo entry); "
-                       "try TERM=xterm-256color",
-                       term);
+        return err_set(e, ERR_UNSUPPORTED, "cannot start curses on this terminal (TERM=%s)", term);
     set_term(screen);
-    char *cup = tigetstr("cup");
-    if (!cup || cup == (char *)-1) {
-        endwin();
-        delscreen(screen);
-        screen = NULL;
-        return err_set(e, ERR_UNSUPPORTED,
-                       "the terminal type TERM=%s cannot move the cursor, and the tutor draws "
-                       "full screens; use a terminal such as xterm or set TERM=xterm-256color",
-                       term);
-    }
     curses_active = 1;
     atexit(at_exit);
     append_cap("rmcup");

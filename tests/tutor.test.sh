@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# End-to-end tests of the tutor: the real binary in a real terminal, driven through tmux
+# (a private server, fixed size, send-keys, capture-pane). Each run is wrapped so that the
+# terminal's modes are recorded before and after, and the exit status is kept.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
+
+CAPLAB=${CAPLAB:-$root/build/san/caplab}
+COURSE=$root/tests/data/tutor/course.json
+work=$(mktemp -d /tmp/caplab-tutor-test.XXXXXX)
+run=0 # a counter: each run has its own files and its own tmux server
+# A private tmux server per run (restarting one server races with its shutdown).
+T() { tmux -L "caplab-test-$$-$run" -f /dev/null "$@"; }
+cleanup() {
+    local last=$run
+    for run in $(seq 1 "$last"); do T kill-server 2>/dev/null; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+if ! command -v tmux >/dev/null; then
+    t_skip "tutor end-to-end tests" "tmux is not installed"
+    t_done
+    exit
+fi
+
+# start [-x COLS] [-y ROWS] [ENV=VALUE...] -- ARGS...: run caplab in a fresh tmux session.
+start() {
+    local cols=100 rows=30
+    while [ $# -gt 0 ]; do
+        case $1 in
+        -x) cols=$2; shift 2 ;;
+        -y) rows=$2; shift 2 ;;
+        --) shift; break ;;
+        *) break ;;
+        esac
+    done
+    local envs=()
+    while [ $# -gt 0 ] && [[ $1 == *=* ]]; do envs+=("$1"); shift; done
+    [ "${1:-}" = -- ] && shift
+    R=$work/run$((run + 1))
+    mkdir -p "$R"
+    # The wrapper: modes before, caplab, status, modes after; then it stays for capture.
+    {
+        echo 'stty -a >"$R/stty.before"'
+        printf 'env LANG=C.UTF-8 TERM=xterm-256color XDG_STATE_HOME=%q' "$R/state"
+        for e in "${envs[@]}"; do printf ' %q' "$e"; done
+        printf ' %q' "$CAPLAB" "$@"
+        echo ' 2>"$R/stderr"'
+        echo 'echo $? >"$R/status"'
+        echo 'stty -a >"$R/stty.after"'
+        echo 'echo "[wrapper done]"'
+        echo 'exec sleep 600'
+    } >"$R/run.sh"
+    T kill-server 2>/dev/null # the previous run's
+    run=$((run + 1))
+    T new-session -d -x "$cols" -y "$rows" -e "R=$R" "bash $R/run.sh"
+    T set-option -g status off >/dev/null
+}
+
+screen() { T capture-pane -p; }
+
+# wait_for REGEX [SECONDS]: until the screen matches (the sanitizer build starts slowly).
+wait_for() {
+    local deadline=$((SECONDS + ${2:-10}))
+    while [ $SECONDS -lt $deadline ]; do
+        screen | grep -Eq -- "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+keys() {
+    T send-keys "$@"
+    sleep 0.3
+}
+
+# check_screen DESC REGEX: wait for it, record the result with the screen on failure.
+check_screen() {
+    if wait_for "$2" "${3:-10}"; then t_ok "$1"; else t_fail "$1" "$(screen)"; fi
+}
+
+# The tutor's process (the wrapper's child).
+caplab_pid() { pgrep -P "$(T display -p '#{pane_pid}')" | head -n1; }
+
+# finished DESC STATUS: wait for the wrapper, then check status, modes and cursor.
+finished() {
+    local desc=$1 want=$2
+    if ! wait_for '^\[wrapper done\]' 15; then
+        t_fail "$desc: caplab exits" "$(screen)"
+        return
+    fi
+    t_eq "$desc: exit status" "$(cat "$R/status")" "$want"
+    if cmp -s "$R/stty.before" "$R/stty.after"; then
+        t_ok "$desc: terminal modes restored (stty -a unchanged)"
+    else
+        t_fail "$desc: terminal modes restored" "$(diff "$R/stty.before" "$R/stty.after")"
+    fi
+    t_eq "$desc: cursor visible" "$(T display -p '#{cursor_flag}')" 1
+    t_eq "$desc: back from the alternate screen" "$(T display -p '#{alternate_on}')" 0
+    if grep -q 'Sanitizer' "$R/stderr"; then t_fail "$desc: no sanitizer report" "$(cat "$R/stderr")"; fi
+}
+
+# ---- without a terminal, or with a terminal that cannot do it ----
+
+out=$("$CAPLAB" --course "$COURSE" </dev/null 2>&1 >/dev/null)
+t_eq "no terminal: exit status 2" "$?" 2
+t_match "no terminal: says why" "$out" "the tutor needs a terminal, and standard output is not one"
+t_match "no terminal: says what works instead" "$out" "Commands that work without a terminal"
+
+out=$("$CAPLAB" tutor --bogus 2>&1)
+t_eq "unknown option: usage error" "$?" 2
+
+start TERM=dumb -- --course "$COURSE"
+wait_for '^\[wrapper done\]' 10
+t_eq "TERM=dumb: exit status 2" "$(cat "$R/status")" 2
+t_match "TERM=dumb: a clear error" "$(cat "$R/stderr")" "TERM=dumb cannot move the cursor"
+start TERM=no-such-terminal-xyz -- --course "$COURSE"
+wait_for '^\[wrapper done\]' 10
+t_eq "unknown TERM: exit status 2" "$(cat "$R/status")" 2
+t_match "unknown TERM: a clear error" "$(cat "$R/stderr")" "TERM=no-such-terminal-xyz is unknown"
+
+# ---- the course menu, reading, stepping, quitting ----
+
+start -- --course "$COURSE"
+check_screen "the first screen appears" "^caplab: (Tutor test course|Linux capabilities)"
+if screen | grep -q "No course to show"; then
+    t_skip "reading lessons" "this build has no lesson loader"
+    have_loader=0
+else
+    have_loader=1
+fi
+
+if [ $have_loader = 1 ]; then
+    check_screen "menu: shows the course" "^caplab: Tutor test course"
+    check_screen "menu: lesson 2 listed with its summary" "Drop one capability and watch ping fail"
+    check_screen "menu: progress in words" "1\. Root is not one power +new"
+    keys Enter
+    check_screen "open lesson 1: header names lesson and step" "Root is not one power \| Step 1/3"
+    check_screen "lesson: markup rendered (bullets, no backticks)" "• CAP_CHOWN changes the owner"
+    check_screen "lesson: position indicator" "lines 1-27 of [0-9]+"
+    keys G
+    check_screen "scroll: G goes to the bottom" "END-OF-INTRO"
+    check_screen "lesson: wide characters intact" "stay aligned: 日本語のテキスト\\.$"
+    keys g
+    check_screen "scroll: g back to the top" "lines 1-27 of"
+    keys j j
+    check_screen "scroll: j moves down a line" "lines 3-29 of"
+    keys k
+    check_screen "scroll: k moves up a line" "lines 2-28 of"
+    keys Space
+    check_screen "scroll: space pages down" "END-OF-INTRO"
+    keys PPage
+    check_screen "scroll: PgUp pages up" "lines 1-27 of"
+    keys n
+    check_screen "step: n goes to the next step" "Step 2/3: Docker's defaults"
+    keys p
+    check_screen "step: p comes back" "Step 1/3: Forty powers"
+    keys '?'
+    check_screen "help overlay lists the keys" "Keys on the lesson"
+    keys q
+    check_screen "q closes the overlay" "Step 1/3: Forty powers"
+    keys i
+    check_screen "i: pages for the capabilities on screen" "CAP_CHOWN.*"
+    check_screen "i: the page says whether Docker grants it" "in Docker's default set: yes"
+    keys Escape
+    keys q
+    check_screen "q goes back to the menu" "> 1\. Root is not one power"
+    keys q
+    finished "quit with q" 0
+
+    # ---- quiz: wrong, then right, with completion; progress shows in the menu ----
+    start -- --course "$COURSE"
+    wait_for "^caplab: "
+    keys Enter n n
+    check_screen "quiz step shows the question" "Which capability lets a process listen on port 80"
+    if screen | grep -q "grading is not available"; then
+        t_skip "quiz answers" "this build has no grading"
+    else
+        keys a
+        keys -l "net_admin"
+        keys Enter
+        check_screen "quiz: a wrong answer says so in words" "Not right"
+        check_screen "quiz: targeted feedback" "NET_ADMIN configures interfaces"
+        keys h
+        check_screen "quiz: h shows a hint" "Hint 1:.*binding"
+        keys a
+        keys -l "cap_net_b"
+        keys Tab
+        check_screen "quiz: Tab completes to the common prefix" "Answer: CAP_NET_B"
+        check_screen "quiz: Tab lists the candidates" "CAP_NET_BIND_SERVICE CAP_NET_BROADCAST"
+        keys -l "i"
+        keys Tab
+        check_screen "quiz: Tab completes the name" "Answer: CAP_NET_BIND_SERVICE"
+        keys C-w
+        keys -l "net_bind_service"
+        keys Enter
+        check_screen "quiz: the right answer is accepted" "Correct"
+        keys x
+        check_screen "quiz: x shows the explanation" "Ports below 1024 are privileged"
+        keys q
+        check_screen "menu: progress marked for lesson 1" "1\. Root is not one power +done, quiz 1/1"
+    fi
+    keys Q
+    finished "quit with Q" 0
+
+    # ---- resizing ----
+    start -- --course "$COURSE"
+    wait_for "^caplab: "
+    keys Enter
+    wait_for "lines 1-27 of"
+    before=$(screen | grep -Eo 'lines 1-27 of [0-9]+')
+    T resize-window -x 60 -y 20
+    check_screen "resize: the text reflows to the new width" "lines 1-17 of"
+    after=$(screen | grep -Eo 'of [0-9]+ \(' | head -n1)
+    t_match "resize: more lines when narrower" "$before / $after" "of ([0-9]+) / of ([0-9]+)"
+    widest=$(screen | wc -L)
+    t_check "resize: no line wider than 60 columns" test "$widest" -le 60
+    T resize-window -x 30 -y 8
+    check_screen "too small: says so instead of drawing garbage" "The window is too small for"
+    check_screen "too small: says how large it must be" "at least 40x10"
+    T resize-window -x 100 -y 30
+    check_screen "resize back: the lesson returns" "Step 1/3: Forty powers"
+    keys Q
+    finished "after resizing" 0
+fi
+
+start -x 30 -y 8 -- --course "$COURSE"
+check_screen "too small from the start: a clear message" "enlarge"
+keys Q
+finished "quit from the too-small message" 0
+
+# ---- signals ----
+start -- --course "$COURSE"
+wait_for "^caplab: "
+keys Enter
+sleep 0.3
+kill -TERM "$(caplab_pid)"
+finished "SIGTERM" 143
+
+start -- --course "$COURSE"
+wait_for "^caplab: "
+kill -HUP "$(caplab_pid)"
+finished "SIGHUP" 129
+
+start -- --course "$COURSE"
+wait_for "^caplab: "
+keys C-c
+finished "Ctrl-C" 130
+
+# ---- colour and plain modes ----
+has_colour() { T capture-pane -p -e | grep -Eq $'\e\\[[0-9;]*(3[0-7]|38;5;[0-9]+|4[0-7])m'; }
+start -- --course "$COURSE"
+wait_for "^caplab: "
+if has_colour; then t_ok "colours by default"; else t_fail "colours by default" "$(T capture-pane -p -e)"; fi
+keys Q
+start NO_COLOR=1 -- --course "$COURSE"
+wait_for "^caplab: "
+if has_colour; then t_fail "NO_COLOR: no colour" "$(T capture-pane -p -e | cat -v)"; else t_ok "NO_COLOR: no colour"; fi
+pane_has() { T capture-pane -p -e | grep -Eq -- "$1"; }
+pane_lacks() { ! T capture-pane -p -e | grep -Eq -- "$1"; }
+t_check "NO_COLOR: selection still visible (reverse video)" pane_has $'\e\\[([0-9;]*;)?7m'
+keys Q
+finished "NO_COLOR" 0
+start -- --no-color --course "$COURSE"
+wait_for "^caplab: "
+if has_colour; then t_fail "--no-color: no colour"; else t_ok "--no-color: no colour"; fi
+keys Q
+
+start -- --plain --course "$COURSE"
+wait_for "^caplab: "
+t_check "--plain: no attributes at all" pane_lacks $'\e\\['
+
+if [ $have_loader = 1 ]; then
+    t_check "--plain: the selection is marked in text" pane_has '^> 1\.'
+fi
+keys '?'
+wait_for "Keys on the course menu"
+t_check "--plain: no box drawing" pane_lacks '[│┌─]'
+keys q
+if [ $have_loader = 1 ]; then
+    keys Enter
+    check_screen "--plain: markers kept in the text" '- `CAP_CHOWN` changes the owner'
+    check_screen "--plain: emphasis written out" '\*privileged\*'
+fi
+keys Q
+finished "--plain" 0
+
+t_done
