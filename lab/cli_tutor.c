@@ -14,11 +14,6 @@
 #include "paths.h"
 #include "ui.h"
 
-/* The loader is landing separately; until it is linked the tutor says so. */
-#pragma weak course_load
-#pragma weak course_free
-#pragma weak lesson_errors_release
-
 static int no_terminal(void)
 {
     err_printf("the tutor needs a terminal, and %s is not one.",
@@ -81,35 +76,29 @@ int cli_tutor(int argc, char **argv)
         return no_terminal();
 
     char *default_path = NULL;
-    const char *why = NULL;
     if (!course_path) {
         default_path = paths_data_file("lessons/course.json");
         course_path = default_path;
     }
-    struct course *course = NULL;
-    int status = CLI_EXIT_OK;
-    if (!course_load) {
-        why = "Lessons are not available in this build of caplab (it has no lesson loader).";
-    } else if (!course_path) {
+    if (!course_path) {
         err_printf("no course found: there is no lessons/ directory beside caplab; "
                    "set CAPLAB_DATA or use --course FILE");
         return CLI_EXIT_NO;
-    } else {
-        course = load(course_path, &status);
-        if (!course) {
-            free(default_path);
-            return status;
-        }
+    }
+    int status = CLI_EXIT_OK;
+    struct course *course = load(course_path, &status);
+    if (!course) {
+        free(default_path);
+        return status;
     }
     struct err e = {0};
-    status = ui_tutor_run(&opt, course, why, &e);
+    status = ui_tutor_run(&opt, course, NULL, &e);
     if (status < 0) {
         err_print(&e);
         fputs("Commands that work without the tutor: see 'caplab --help'.\n", stderr);
         status = CLI_EXIT_USAGE;
     }
-    if (course)
-        course_free(course);
+    course_free(course);
     free(default_path);
     return status;
 }

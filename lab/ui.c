@@ -52,10 +52,6 @@ struct ui_step_state *ui_current_state(struct ui *ui)
 
 const char *ui_sandbox_status(char *buf, size_t n)
 {
-    if (!sandbox_support) {
-        snprintf(buf, n, "no sandbox in this build");
-        return buf;
-    }
     const struct sandbox_support *s = sandbox_support();
     if (!s->available)
         snprintf(buf, n, "sandbox unavailable");

@@ -37,8 +37,6 @@ static void names_or(FILE *f, capmask set, bool all, const char *none)
 /* Can this step's sandbox run here? NULL when it can, else why not (static or borrowed). */
 static const char *why_not_here(const struct lesson_sandbox *sb, char *buf, size_t n)
 {
-    if (!sandbox_run || !sandbox_support)
-        return "Sandboxes are not available in this build of caplab.";
     const struct sandbox_support *sup = sandbox_support();
     if (!sup->available) {
         snprintf(buf, n, "Sandboxes cannot start on this machine: %s", sup->reason);
@@ -52,6 +50,22 @@ static const char *why_not_here(const struct lesson_sandbox *sb, char *buf, size
         return buf;
     }
     return NULL;
+}
+
+/* A long command one option a line, as shell continuations, so a narrow window shows it
+ * all instead of clipping it. */
+static void write_command(FILE *f, const char *cmd)
+{
+    if (strlen(cmd) <= 60) {
+        fprintf(f, "%s\n", cmd);
+        return;
+    }
+    for (const char *p = cmd; *p; p++) {
+        if (p[0] == ' ' && p[1] == '-' && p[2] == '-' && p != cmd)
+            fputs(" \\\n   ", f);
+        fputc(*p, f);
+    }
+    fputc('\n', f);
 }
 
 static void compose_sandbox(FILE *f, const struct lesson_sandbox *sb)
@@ -71,7 +85,8 @@ static void compose_sandbox(FILE *f, const struct lesson_sandbox *sb)
     names_or(f, set, false, "none at all");
     fprintf(f, "\n\nThe same container with Docker:\n\n```\n");
     char *cmd = docker_run_command(sb, NULL);
-    fprintf(f, "%s\n```\n\n", cmd ? cmd : "(out of memory)");
+    write_command(f, cmd ? cmd : "(out of memory)");
+    fprintf(f, "```\n\n");
     free(cmd);
 }
 
@@ -119,10 +134,6 @@ void ui_experiment_compose(struct ui *ui, FILE *f, const struct lesson_step *ste
 static void open_shell(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st)
 {
     const struct lesson_sandbox *sb = &step->sandbox;
-    if (!sandbox_run || !sandbox_support) {
-        ui_message(ui, UI_MSG_BAD, "Sandbox shells are not available in this build.");
-        return;
-    }
     const struct sandbox_support *sup = sandbox_support();
     if (!sup->available) {
         ui_message(ui, UI_MSG_BAD, "No sandbox here: %s", sup->reason);

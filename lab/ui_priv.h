@@ -224,10 +224,4 @@ void ui_quiz_edit(struct ui *ui, enum ui_action act, int key);
 void ui_quiz_draw_input(struct ui *ui, int row);
 void ui_quiz_state_free(struct ui_step_state *st);
 
-/* Core pieces that other developers are still landing: weak, NULL when not linked. */
-#pragma weak sandbox_support
-#pragma weak sandbox_run
-#pragma weak sandbox_result_release
-#pragma weak sandbox_mode_name
-
 #endif

@@ -206,6 +206,37 @@ if [ $have_loader = 1 ]; then
     keys Q
     finished "quit with Q" 0
 
+    # ---- experiment: the sandbox and its shell ----
+    start -- --course "$COURSE"
+    wait_for "^caplab: "
+    keys j Enter
+    check_screen "experiment: the sandbox's set is shown" "dropped: NET_RAW"
+    check_screen "experiment: its docker run equivalent" "--cap-drop NET_RAW"
+    if screen | grep -q "sandbox unavailable"; then
+        t_skip "sandbox shell" "sandboxes cannot start here"
+    else
+        keys s
+        check_screen "shell: a banner says how to come back" "type .exit. or press Ctrl-D"
+        check_screen "shell: the prompt shows the sandbox's capabilities" "\[-NET_RAW\] #$"
+        keys -l 'id -u; grep CapEff /proc/self/status'
+        keys Enter
+        check_screen "shell: id runs inside" "^0$"
+        check_screen "shell: NET_RAW (bit 13) is not effective" "CapEff:[[:space:]]+00000000a80405fb"
+        keys -l 'exit 3'
+        keys Enter
+        check_screen "shell: back in the tutor with the exit status" "Back from the sandbox shell \(exit status 3\)"
+        keys G
+        check_screen "shell: the step remembers it" "The last shell exited with status 3"
+        keys s
+        wait_for "\[-NET_RAW\] #$"
+        pane=$(T display -p '#{pane_pid}')
+        kill -TERM "$(caplab_pid)"
+        finished "SIGTERM while a shell is open" 143
+        left=$(pgrep -P "$pane" | xargs -r ps -o comm= -p | grep -v '^sleep$')
+        t_eq "SIGTERM while a shell is open: no process left behind" "$left" ""
+    fi
+    keys Q
+
     # ---- resizing ----
     start -- --course "$COURSE"
     wait_for "^caplab: "
