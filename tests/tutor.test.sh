@@ -258,6 +258,25 @@ if [ $have_loader = 1 ]; then
     finished "after resizing" 0
 fi
 
+# ---- the loader's sample course: every step of every lesson renders ----
+SAMPLE=$root/tests/data/lessons/valid/course.json
+if [ -f "$SAMPLE" ]; then
+    start -- --course "$SAMPLE"
+    wait_for "^caplab: "
+    n_lessons=$(grep -c '\.json"' "$SAMPLE")
+    walked=0
+    for l in $(seq 1 "$n_lessons"); do
+        keys Enter
+        for _ in $(seq 1 12); do T send-keys G n; done
+        sleep 0.5
+        if wait_for "That was the last step|last step of the lesson" 5; then walked=$((walked + 1)); fi
+        keys q j
+    done
+    t_eq "sample course: walked to the last step of every lesson" "$walked" "$n_lessons"
+    keys Q
+    finished "sample course" 0
+fi
+
 start -x 30 -y 8 -- --course "$COURSE"
 check_screen "too small from the start: a clear message" "enlarge"
 keys Q
