@@ -12,6 +12,7 @@
 #include "err.h"
 #include "lesson.h"
 #include "paths.h"
+#include "progress.h"
 #include "ui.h"
 
 static int no_terminal(void)
@@ -91,13 +92,22 @@ int cli_tutor(int argc, char **argv)
         free(default_path);
         return status;
     }
+    /* Progress: resumed from and saved to the learner's state directory. Without it the
+     * tutor still teaches, and says that nothing will be kept. */
+    char *notice = NULL;
     struct err e = {0};
-    status = ui_tutor_run(&opt, course, NULL, &e);
+    struct progress *progress = progress_open(NULL, &notice, &e);
+    if (!progress && asprintf(&notice, "Progress will not be saved: %s", e.msg) < 0)
+        notice = NULL;
+    e = (struct err){0};
+    status = ui_tutor_run(&opt, course, progress, notice, &e);
     if (status < 0) {
         err_print(&e);
         fputs("Commands that work without the tutor: see 'caplab --help'.\n", stderr);
         status = CLI_EXIT_USAGE;
     }
+    progress_free(progress);
+    free(notice);
     course_free(course);
     free(default_path);
     return status;

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ui_priv.h"
 
@@ -60,12 +61,18 @@ const char *ui_sandbox_status(char *buf, size_t n)
     return buf;
 }
 
+void ui_progress_saved(struct ui *ui, int rc, const struct err *e)
+{
+    if (rc < 0)
+        ui_message(ui, UI_MSG_BAD, "Progress not saved: %s", e->msg);
+}
+
 /* A step counts as done when read (text), tried (experiment, check) or finished (quiz). */
 static bool step_done(const struct lesson_step *step, const struct ui_step_state *st)
 {
     switch (step->kind) {
     case STEP_QUIZ:
-        return st->solved || st->gave_up;
+        return quiz_state_finished(&st->quiz);
     case STEP_TEXT:
     case STEP_EXPERIMENT:
     case STEP_CHECK:
@@ -87,7 +94,7 @@ void ui_lesson_progress(const struct ui *ui, size_t lesson, size_t *done, size_t
 static unsigned course_percent(const struct ui *ui)
 {
     size_t done = 0, total = 0;
-    for (size_t i = 0; ui->course && i < ui->course->n_lessons; i++) {
+    for (size_t i = 0; i < ui->course->n_lessons; i++) {
         size_t d, t;
         ui_lesson_progress(ui, i, &d, &t);
         done += d;
@@ -104,8 +111,17 @@ static void enter_step(struct ui *ui, size_t step)
     ui->editing = false;
     ui->message[0] = '\0';
     struct ui_step_state *st = ui_current_state(ui);
-    if (st)
-        st->visited = true;
+    const struct lesson_step *s = ui_current_step(ui);
+    if (!st || st->visited)
+        return;
+    st->visited = true;
+    /* Reading a text step, or opening an experiment, completes it; a quiz is complete
+     * once solved or given up (ui_quiz.c records it then). */
+    if (ui->progress && s->kind != STEP_QUIZ) {
+        struct err e = {0};
+        ui_progress_saved(
+            ui, progress_record_step(ui->progress, ui_current_lesson(ui)->id, s->id, &e), &e);
+    }
 }
 
 void ui_open_lesson(struct ui *ui, size_t lesson)
@@ -113,6 +129,12 @@ void ui_open_lesson(struct ui *ui, size_t lesson)
     const struct lesson *l = &ui->course->lessons[lesson];
     ui->lesson = lesson;
     ui->screen = UI_SCREEN_LESSON;
+    ui->lesson_opened = time(NULL);
+    if (ui->progress) {
+        struct err e = {0};
+        ui_progress_saved(ui, progress_record_lesson(ui->progress, l->id, (unsigned)l->n_steps, &e),
+                          &e);
+    }
     /* Resume at the first step not done yet (the first when all are). */
     size_t step = 0;
     for (size_t i = 0; i < l->n_steps; i++) {
@@ -127,6 +149,22 @@ void ui_open_lesson(struct ui *ui, size_t lesson)
 void ui_goto_step(struct ui *ui, size_t step)
 {
     enter_step(ui, step);
+}
+
+void ui_close_lesson(struct ui *ui)
+{
+    if (ui->screen != UI_SCREEN_LESSON)
+        return;
+    ui->screen = UI_SCREEN_MENU;
+    ui->menu_sel = ui->lesson;
+    ui->editing = false;
+    time_t spent = time(NULL) - ui->lesson_opened;
+    if (ui->progress && spent > 0) {
+        struct err e = {0};
+        ui_progress_saved(
+            ui, progress_record_time(ui->progress, ui_current_lesson(ui)->id, (unsigned)spent, &e),
+            &e);
+    }
 }
 
 static const struct ui_screen *current_screen(const struct ui *ui)
@@ -169,11 +207,9 @@ static void draw_status(struct ui *ui)
         snprintf(left, sizeof left, "[%s] | Lesson %zu/%zu | Step %zu/%zu | Course %u%% done", sb,
                  ui->lesson + 1, ui->course->n_lessons, ui->step + 1, l->n_steps,
                  course_percent(ui));
-    else if (ui->course)
+    else
         snprintf(left, sizeof left, "[%s] | %zu lessons | Course %u%% done", sb,
                  ui->course->n_lessons, course_percent(ui));
-    else
-        snprintf(left, sizeof left, "[%s]", sb);
     snprintf(right, sizeof right, "%s", ui->editing ? "Enter check  Esc stop" : "? help  q back");
     draw_bar(ui, ui->rows - 1, left, right);
 }
@@ -309,7 +345,6 @@ static void free_state(struct ui *ui)
             free(st->answer);
             free(st->feedback);
             free(st->proof);
-            ui_quiz_state_free(st);
         }
         free(ui->state[i]);
     }
@@ -328,23 +363,52 @@ static int alloc_state(struct ui *ui, struct err *e)
         ui->state[i] = calloc(n ? n : 1, sizeof *ui->state[i]);
         if (!ui->state[i])
             return err_sys(e, "cannot allocate the tutor's state");
-        for (size_t k = 0; k < n; k++)
-            ui->state[i][k].shell_status = -1;
+        for (size_t k = 0; k < n; k++) {
+            const struct lesson_step *s = &ui->course->lessons[i].steps[k];
+            struct ui_step_state *st = &ui->state[i][k];
+            st->shell_status = -1;
+            quiz_state_init(&st->quiz);
+            if (!ui->progress)
+                continue;
+            /* Resume: what earlier sessions did. */
+            const char *lesson = ui->course->lessons[i].id;
+            if (s->kind == STEP_QUIZ)
+                progress_quiz_state(ui->progress, lesson, s->quiz.id, &st->quiz);
+            else
+                st->visited = progress_step_done(ui->progress, lesson, s->id);
+        }
     }
     return 0;
 }
 
-int ui_tutor_run(const struct ui_options *opt, struct course *course, const char *why,
-                 struct err *e)
+/* The menu starts on the first lesson that is not done. */
+static void select_resume_lesson(struct ui *ui)
 {
-    struct ui ui = {.opt = opt, .course = course, .why = why, .screen = UI_SCREEN_MENU};
+    for (size_t i = 0; i < ui->course->n_lessons; i++) {
+        size_t done, total;
+        ui_lesson_progress(ui, i, &done, &total);
+        if (done < total) {
+            ui->menu_sel = i;
+            return;
+        }
+    }
+}
+
+int ui_tutor_run(const struct ui_options *opt, struct course *course, struct progress *progress,
+                 const char *notice, struct err *e)
+{
+    struct ui ui = {.opt = opt, .course = course, .progress = progress, .screen = UI_SCREEN_MENU};
     lineedit_init(&ui.edit);
     int status = -1;
     if (alloc_state(&ui, e) < 0)
         goto out;
+    select_resume_lesson(&ui);
+    if (notice)
+        ui_message(&ui, UI_MSG_BAD, "%s", notice);
     if (ui_term_open(&ui, e) < 0)
         goto out;
     run_loop(&ui);
+    ui_close_lesson(&ui);
     ui_term_close();
     int sig = ui_term_stop_signal();
     status = sig ? 128 + sig : 0;

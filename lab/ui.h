@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "lesson.h"
+#include "progress.h"
 
 struct ui_options {
     bool plain; /* --plain: for screen readers: no box drawing, no colour, no reverse video;
@@ -19,12 +20,13 @@ struct ui_options {
     bool color; /* false with --no-color, NO_COLOR set, or a terminal without colours */
 };
 
-/* Run the tutor until the learner quits. `course` may be NULL, with `why` saying why it
- * could not be loaded: the tutor then says so instead of the menu.
- * Returns the exit status: 0 after a normal quit, 128+N when signal N ended it. Returns -1
- * with e filled when this terminal cannot show the tutor (TERM unset, unknown or unable to
- * move the cursor); nothing was drawn then. The terminal is restored on every path. */
-int ui_tutor_run(const struct ui_options *opt, struct course *course, const char *why,
-                 struct err *e);
+/* Run the tutor on `course` until the learner quits. Progress is read from and saved to
+ * `progress` after every completed step and answer (NULL: nothing is saved). `notice`
+ * (may be NULL) is shown on the first screen (a corrupt progress file moved aside...).
+ * Both are borrowed. Returns the exit status: 0 after a normal quit, 128+N when signal N ended it.
+ * Returns -1 with e filled when this terminal cannot show the tutor (TERM unset, unknown or unable
+ * to move the cursor); nothing was drawn then. The terminal is restored on every path. */
+int ui_tutor_run(const struct ui_options *opt, struct course *course, struct progress *progress,
+                 const char *notice, struct err *e);
 
 #endif

@@ -167,8 +167,7 @@ static void lesson_handle(struct ui *ui, enum ui_action act)
     layout(ui);
     switch (act) {
     case UI_ACT_BACK:
-        ui->screen = UI_SCREEN_MENU;
-        ui->menu_sel = ui->lesson;
+        ui_close_lesson(ui);
         ui->message[0] = '\0';
         break;
     case UI_ACT_UP:

@@ -24,7 +24,7 @@ static void quiz_score(const struct ui *ui, size_t lesson, size_t *solved, size_
         if (l->steps[i].kind != STEP_QUIZ)
             continue;
         (*total)++;
-        if (ui->state[lesson][i].solved)
+        if (ui->state[lesson][i].quiz.solved)
             (*solved)++;
     }
 }
@@ -45,27 +45,8 @@ static void progress_words(const struct ui *ui, size_t lesson, char *buf, size_t
         snprintf(buf + len, n - (size_t)len, ", quiz %zu/%zu", solved, quizzes);
 }
 
-static void draw_no_course(struct ui *ui, int top, int height)
-{
-    char *text = NULL;
-    if (asprintf(&text,
-                 "# No course to show\n\n%s\n\nStart caplab with `--course FILE`, or set "
-                 "`CAPLAB_DATA` to the directory that holds `lessons/`.",
-                 ui->why ? ui->why : "The course could not be loaded.") < 0)
-        return;
-    struct markup_doc doc = {0};
-    ui_render(ui, text, (unsigned)(ui->cols - 2), &doc);
-    ui_draw_doc(ui, &doc, 0, top, height, 1);
-    markup_doc_release(&doc);
-    free(text);
-}
-
 static void menu_draw(struct ui *ui, int top, int height)
 {
-    if (!ui->course) {
-        draw_no_course(ui, top, height);
-        return;
-    }
     size_t n = ui->course->n_lessons;
     size_t per_page = (size_t)height / ROWS_PER_LESSON;
     if (per_page == 0)
@@ -101,15 +82,14 @@ static void menu_draw(struct ui *ui, int top, int height)
 
 static void menu_header(struct ui *ui, char *left, size_t ln, char *right, size_t rn)
 {
-    snprintf(left, ln, "caplab: %s",
-             ui->course && ui->course->title ? ui->course->title : "Linux capabilities");
-    if (ui->course && ui->course->n_lessons)
+    snprintf(left, ln, "caplab: %s", ui->course->title ? ui->course->title : "Linux capabilities");
+    if (ui->course->n_lessons)
         snprintf(right, rn, "lesson %zu of %zu", ui->menu_sel + 1, ui->course->n_lessons);
 }
 
 static void menu_handle(struct ui *ui, enum ui_action act)
 {
-    size_t n = ui->course ? ui->course->n_lessons : 0;
+    size_t n = ui->course->n_lessons;
     size_t page = (size_t)(ui->rows - 3) / ROWS_PER_LESSON;
     if (page == 0)
         page = 1;

@@ -21,6 +21,8 @@
 #include "lesson.h"
 #include "lineedit.h"
 #include "markup.h"
+#include "progress.h"
+#include "quiz.h"
 #include "sandbox.h"
 #include "ui.h"
 
@@ -105,9 +107,7 @@ struct ui_step_state {
     char *feedback;   /* markup: the verdict and feedback on it */
     char *proof;      /* markup: the last proof, or NULL */
     bool give_up_armed;
-    bool solved, gave_up;
-    unsigned hints_shown;
-    void *quiz; /* the grading core's attempt state (ui_quiz.c), or NULL */
+    struct quiz_attempt_state quiz; /* quiz steps: the grading core's state */
 };
 
 enum ui_screen_id { UI_SCREEN_MENU, UI_SCREEN_LESSON };
@@ -116,8 +116,9 @@ enum ui_msg_kind { UI_MSG_INFO, UI_MSG_GOOD, UI_MSG_BAD };
 
 struct ui {
     const struct ui_options *opt;
-    struct course *course; /* borrowed; NULL: `why` */
-    const char *why;
+    struct course *course;     /* borrowed */
+    struct progress *progress; /* borrowed; NULL: not saved (the learner was told) */
+    time_t lesson_opened;      /* for the time spent in a lesson */
     int rows, cols;
     bool quit;
     bool color;
@@ -172,6 +173,10 @@ const struct lesson_step *ui_current_step(const struct ui *ui);
 struct ui_step_state *ui_current_state(struct ui *ui);
 void ui_open_lesson(struct ui *ui, size_t lesson);
 void ui_goto_step(struct ui *ui, size_t step);
+/* Leave the lesson for the menu (records the time spent). */
+void ui_close_lesson(struct ui *ui);
+/* Say so when saving progress failed (rc < 0); the memory copy is up to date anyway. */
+void ui_progress_saved(struct ui *ui, int rc, const struct err *e);
 /* Course progress for the menu and the status bar. */
 void ui_lesson_progress(const struct ui *ui, size_t lesson, size_t *done, size_t *total);
 unsigned ui_markup_flags(const struct ui *ui);
@@ -222,6 +227,5 @@ void ui_quiz_handle(struct ui *ui, enum ui_action act);
 /* A key while typing: an editing action, or a character to insert (act NONE). */
 void ui_quiz_edit(struct ui *ui, enum ui_action act, int key);
 void ui_quiz_draw_input(struct ui *ui, int row);
-void ui_quiz_state_free(struct ui_step_state *st);
 
 #endif

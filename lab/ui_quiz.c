@@ -10,13 +10,6 @@
 
 #include "ui_priv.h"
 
-#if __has_include("quiz.h")
-#include "quiz.h"
-#define HAVE_QUIZ 1
-#else
-#define HAVE_QUIZ 0
-#endif
-
 static const char *answer_help(const struct lesson_quiz *q)
 {
     switch (q->kind) {
@@ -32,17 +25,6 @@ static const char *answer_help(const struct lesson_quiz *q)
         break;
     }
     return "Answer in a few words.";
-}
-
-#if HAVE_QUIZ
-static struct quiz_attempt_state *attempt(struct ui_step_state *st)
-{
-    if (!st->quiz) {
-        st->quiz = malloc(sizeof(struct quiz_attempt_state));
-        if (st->quiz)
-            quiz_state_init(st->quiz);
-    }
-    return st->quiz;
 }
 
 static const char *verdict_words(enum quiz_verdict v)
@@ -61,12 +43,20 @@ static const char *verdict_words(enum quiz_verdict v)
     }
     return "That is not an answer to this question.";
 }
-#endif
 
-void ui_quiz_state_free(struct ui_step_state *st)
+/* Save the quiz's state; a finished quiz also completes its step. */
+static void record_state(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st,
+                         const struct quiz_result *r)
 {
-    free(st->quiz);
-    st->quiz = NULL;
+    if (!ui->progress)
+        return;
+    const char *lesson = ui_current_lesson(ui)->id;
+    struct err e = {0};
+    int rc = r ? progress_record_answer(ui->progress, lesson, step->quiz.id, r, &st->quiz, &e)
+               : progress_record_quiz_state(ui->progress, lesson, step->quiz.id, &st->quiz, &e);
+    if (rc == 0 && quiz_state_finished(&st->quiz))
+        rc = progress_record_step(ui->progress, lesson, step->id, &e);
+    ui_progress_saved(ui, rc, &e);
 }
 
 void ui_quiz_compose(struct ui *ui, FILE *f, const struct lesson_step *step,
@@ -82,11 +72,12 @@ void ui_quiz_compose(struct ui *ui, FILE *f, const struct lesson_step *step,
     fprintf(f, "%s\n\n", answer_help(q));
     if (st->answer)
         fprintf(f, "## Your answer: `%s`\n\n%s\n\n", st->answer, st->feedback ? st->feedback : "");
-    for (size_t i = 0; i < st->hints_shown && i < q->n_hints; i++)
+    for (size_t i = 0; i < st->quiz.hints_shown && i < q->n_hints; i++)
         fprintf(f, "**Hint %zu:** %s\n\n", i + 1, q->hints[i]);
-#if HAVE_QUIZ
-    struct quiz_attempt_state *a = attempt(st);
-    if (a && quiz_state_finished(a)) {
+    const struct quiz_attempt_state *a = &st->quiz;
+    if (st->quiz.solved && !st->answer)
+        fprintf(f, "*You solved this one in an earlier session.*\n\n");
+    if (quiz_state_finished(a)) {
         char *key = quiz_key_text(q);
         fprintf(f, "## Explanation\n\n%s%s%s\n\n", a->gave_up ? "You gave up. " : "",
                 key ? "The answer: " : "", key ? key : "");
@@ -97,15 +88,11 @@ void ui_quiz_compose(struct ui *ui, FILE *f, const struct lesson_step *step,
     }
     if (st->proof)
         fprintf(f, "## Proof\n\n%s\n\n", st->proof);
-    size_t left = a ? quiz_state_hints_left(a, q) : 0;
+    size_t left = quiz_state_hints_left(a, q);
     fprintf(f, "Press **a** or **Enter** to answer");
     if (left)
         fprintf(f, ", **h** for a hint (%zu left)", left);
     fprintf(f, ", **x** for the explanation%s.\n", q->proof ? ", **P** to prove an answer" : "");
-#else
-    fprintf(f, "**Note:** grading is not available in this build of caplab, so answers are "
-               "not checked.\n");
-#endif
 }
 
 static void start_typing(struct ui *ui)
@@ -114,7 +101,6 @@ static void start_typing(struct ui *ui)
     ui->message[0] = '\0';
 }
 
-#if HAVE_QUIZ
 static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st)
 {
     char *text = lineedit_text(&ui->edit);
@@ -128,28 +114,23 @@ static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step
         free(text);
         return;
     }
-    struct quiz_attempt_state *a = attempt(st);
-    bool was_finished = a && quiz_state_finished(a);
-    if (a)
-        quiz_state_record(a, &r);
+    bool was_finished = quiz_state_finished(&st->quiz);
+    quiz_state_record(&st->quiz, &r);
+    if (!was_finished)
+        record_state(ui, step, st, &r);
     free(st->answer);
     st->answer = text;
     free(st->feedback);
     st->feedback = NULL;
-    if (asprintf(&st->feedback, "**%s**%s %s", verdict_words(r.verdict),
-                 r.verdict == QUIZ_VERDICT_PARTIAL ? "" : "", r.feedback ? r.feedback : "") < 0)
+    if (asprintf(&st->feedback, "**%s** %s", verdict_words(r.verdict),
+                 r.feedback ? r.feedback : "") < 0)
         st->feedback = NULL;
-    if (a) {
-        st->solved = a->solved;
-        st->gave_up = a->gave_up;
-    }
     enum ui_msg_kind kind = r.verdict == QUIZ_VERDICT_CORRECT ? UI_MSG_GOOD : UI_MSG_BAD;
     if (r.verdict == QUIZ_VERDICT_PARTIAL)
         ui_message(ui, kind, "%s Score %d%%. %s", verdict_words(r.verdict),
                    (int)(r.score * 100 + 0.5), was_finished ? "" : "Try again or press h.");
     else if (r.verdict == QUIZ_VERDICT_CORRECT)
-        ui_message(ui, kind, "%s %s", verdict_words(r.verdict),
-                   step == NULL ? "" : "Press n for the next step.");
+        ui_message(ui, kind, "%s Press n for the next step.", verdict_words(r.verdict));
     else
         ui_message(ui, kind, "%s %s", verdict_words(r.verdict),
                    r.counts ? "Try again, or press h for a hint." : "");
@@ -158,7 +139,6 @@ static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step
     lineedit_clear(&ui->edit);
     ui->content_dirty = true;
 }
-#endif
 
 void ui_quiz_handle(struct ui *ui, enum ui_action act)
 {
@@ -167,45 +147,35 @@ void ui_quiz_handle(struct ui *ui, enum ui_action act)
     if (!step || step->kind != STEP_QUIZ)
         return;
     const struct lesson_quiz *q = &step->quiz;
-    (void)st;
     switch (act) {
     case UI_ACT_ANSWER:
         start_typing(ui);
         break;
     case UI_ACT_HINT:
-#if HAVE_QUIZ
-        if (attempt(st) && quiz_state_next_hint(attempt(st), q)) {
-            st->hints_shown = attempt(st)->hints_shown;
+        if (quiz_state_next_hint(&st->quiz, q)) {
             ui->content_dirty = true;
-            ui_message(ui, UI_MSG_INFO, "Hint %u of %zu is below the question.", st->hints_shown,
-                       q->n_hints);
+            ui_message(ui, UI_MSG_INFO, "Hint %u of %zu is below the question.",
+                       st->quiz.hints_shown, q->n_hints);
+            record_state(ui, step, st, NULL);
         } else {
             ui_message(ui, UI_MSG_INFO,
                        q->n_hints ? "No more hints." : "This question has no hints.");
         }
-#else
-        ui_message(ui, UI_MSG_BAD, "Hints need grading, which is not available in this build.");
-#endif
         break;
     case UI_ACT_EXPLAIN:
-#if HAVE_QUIZ
-        if (attempt(st) && !quiz_state_finished(attempt(st))) {
+        if (!quiz_state_finished(&st->quiz)) {
             if (!st->give_up_armed) {
                 st->give_up_armed = true;
                 ui_message(ui, UI_MSG_INFO,
                            "Press x again to give up and see the answer and the explanation.");
                 break;
             }
-            quiz_state_give_up(attempt(st));
-            st->gave_up = true;
+            quiz_state_give_up(&st->quiz);
+            record_state(ui, step, st, NULL);
         }
         st->give_up_armed = false;
         ui->content_dirty = true;
         ui_message(ui, UI_MSG_INFO, "The explanation is below the question.");
-#else
-        ui_message(ui, UI_MSG_BAD,
-                   "Explanations need grading, which is not available in this build.");
-#endif
         break;
     case UI_ACT_PROVE:
         if (!q->proof)
@@ -330,13 +300,7 @@ void ui_quiz_edit(struct ui *ui, enum ui_action act, int key)
         cap_info_for_word(ui);
         break;
     case UI_ED_SUBMIT:
-#if HAVE_QUIZ
         submit(ui, step, st);
-#else
-        (void)st;
-        ui->editing = false;
-        ui_message(ui, UI_MSG_BAD, "Grading is not available in this build.");
-#endif
         break;
     case UI_ACT_NONE:
         if (key >= 32 && !(key & UI_KEYCODE) && iswprint((wint_t)key))

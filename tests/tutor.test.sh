@@ -206,6 +206,25 @@ if [ $have_loader = 1 ]; then
     keys Q
     finished "quit with Q" 0
 
+    # ---- progress survives a killed tutor, and the menu resumes ----
+    state=$work/kept-state
+    start XDG_STATE_HOME="$state" -- --course "$COURSE"
+    wait_for "^caplab: "
+    keys Enter n n a
+    keys -l "NET_BIND_SERVICE"
+    keys Enter
+    check_screen "progress: answered in the first session" "Correct"
+    kill -KILL "$(caplab_pid)"
+    wait_for '^\[wrapper done\]' 10
+    t_check "progress: saved to the state directory" test -s "$state/caplab/progress.json"
+    start XDG_STATE_HOME="$state" -- --course "$COURSE"
+    check_screen "progress: a new session shows lesson 1 done" "1\. Root is not one power +done, quiz 1/1"
+    check_screen "progress: the menu resumes on the next lesson" "^> 2\. Ping without NET_RAW"
+    keys k Enter n n
+    check_screen "progress: the solved quiz shows its explanation" "Ports below 1024 are privileged"
+    keys Q
+    finished "resumed session" 0
+
     # ---- experiment: the sandbox and its shell ----
     start -- --course "$COURSE"
     wait_for "^caplab: "
