@@ -7,6 +7,7 @@
  *     row H-2          messages, or the answer line while typing
  *     row H-1          status bar: sandbox mode, lesson and step, course progress
  */
+#include <langinfo.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -26,7 +27,11 @@ void ui_message(struct ui *ui, enum ui_msg_kind kind, const char *fmt, ...)
 
 unsigned ui_markup_flags(const struct ui *ui)
 {
-    return ui->opt->plain ? MARKUP_ASCII | MARKUP_MARKERS : 0;
+    unsigned flags = ui->opt->plain ? MARKUP_ASCII | MARKUP_MARKERS : 0;
+    /* Bullets and ellipses are UTF-8: a terminal in another charset gets ASCII. */
+    if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+        flags |= MARKUP_ASCII;
+    return flags;
 }
 
 const struct lesson *ui_current_lesson(const struct ui *ui)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capinfo.h"
 #include "docker.h"
 #include "ui_priv.h"
 #include "cli.h"
@@ -80,10 +81,42 @@ void ui_overlay_help(struct ui *ui, unsigned ctx)
     ui->overlay_ctx = ctx;
 }
 
+static void list(FILE *f, const char *label, const char *const *items, size_t n)
+{
+    if (n == 0)
+        return;
+    fprintf(f, "- %s: ", label);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s`%s`", i ? ", " : "", items[i]);
+    fprintf(f, "\n");
+}
+
+/* The explorer's entry (capinfo.h), when the reference data is there. */
+static void cap_reference(FILE *f, unsigned cap)
+{
+    struct err e = {0};
+    const struct capinfo *info = capinfo_default(&e);
+    const struct capinfo_entry *c = info ? capinfo_get(info, cap) : NULL;
+    if (!c) {
+        fprintf(f, "*No description: %s*\n\n", info ? "unknown capability" : e.msg);
+        return;
+    }
+    fprintf(f, "%s\n\n", c->governs);
+    if (c->danger)
+        fprintf(f, "**Risky:** %s\n\n", c->danger);
+    list(f, "system calls", c->syscalls, c->n_syscalls);
+    list(f, "commands that need it", c->commands, c->n_commands);
+    if (c->probe)
+        fprintf(f, "- caplab's probe: %s\n", c->probe);
+    for (size_t i = 0; i < c->n_related; i++)
+        fprintf(f, "- related, **%s**: %s\n", c->related[i].name, c->related[i].note);
+}
+
 static void cap_page(struct ui *ui, FILE *f, unsigned cap)
 {
     const char *name = caps_name(cap);
     fprintf(f, "## CAP_%s\n\n", name);
+    cap_reference(f, cap);
     fprintf(f, "- number: %u\n", cap);
     fprintf(f, "- in Docker's default set: %s\n",
             (caps_docker_defaults() & CAPS_BIT(cap)) ? "yes" : "no");
@@ -172,15 +205,16 @@ void ui_overlay_draw(struct ui *ui)
         ui_draw_doc(ui, &ui->overlay_doc, ui->overlay_scroll, top + 1, (int)rows, 0);
         return;
     }
-    WINDOW *w = stdscr;
-    mvwaddch(w, top, left, ACS_ULCORNER);
-    mvwhline(w, top, left + 1, ACS_HLINE, width - 2);
-    mvwaddch(w, top, left + width - 1, ACS_URCORNER);
-    mvwvline(w, top + 1, left, ACS_VLINE, height - 2);
-    mvwvline(w, top + 1, left + width - 1, ACS_VLINE, height - 2);
-    mvwaddch(w, top + height - 1, left, ACS_LLCORNER);
-    mvwhline(w, top + height - 1, left + 1, ACS_HLINE, width - 2);
-    mvwaddch(w, top + height - 1, left + width - 1, ACS_LRCORNER);
+    /* Wide-character line drawing: written as Unicode box characters in a UTF-8 locale,
+     * which works on terminals whose alternate character set is not what TERM says. */
+    mvadd_wch(top, left, WACS_ULCORNER);
+    mvhline_set(top, left + 1, WACS_HLINE, width - 2);
+    mvadd_wch(top, left + width - 1, WACS_URCORNER);
+    mvvline_set(top + 1, left, WACS_VLINE, height - 2);
+    mvvline_set(top + 1, left + width - 1, WACS_VLINE, height - 2);
+    mvadd_wch(top + height - 1, left, WACS_LLCORNER);
+    mvhline_set(top + height - 1, left + 1, WACS_HLINE, width - 2);
+    mvadd_wch(top + height - 1, left + width - 1, WACS_LRCORNER);
     ui_draw_text(ui, top, left + 2, width - 4, title, A_BOLD);
     ui_draw_doc(ui, &ui->overlay_doc, ui->overlay_scroll, top + 1, (int)rows, left + 2);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <wctype.h>
 
+#include "capinfo.h"
 #include "ui_priv.h"
 
 static const char *answer_help(const struct lesson_quiz *q)
@@ -101,6 +102,12 @@ static void start_typing(struct ui *ui)
     ui->message[0] = '\0';
 }
 
+static const char *describe_cap(unsigned cap, void *ctx)
+{
+    (void)ctx;
+    return capinfo_summary(cap);
+}
+
 static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st)
 {
     char *text = lineedit_text(&ui->edit);
@@ -109,7 +116,9 @@ static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step
     lineedit_history_add(&ui->edit, text);
     struct quiz_result r = {0};
     struct err e = {0};
-    if (quiz_grade(&step->quiz, text, NULL, &r, &e) < 0) {
+    /* Wrong capabilities are explained from the reference data (capinfo.h). */
+    struct quiz_grader grader = {.describe = describe_cap};
+    if (quiz_grade(&step->quiz, text, &grader, &r, &e) < 0) {
         ui_message(ui, UI_MSG_BAD, "This question cannot be graded: %s", e.msg);
         free(text);
         return;

@@ -160,6 +160,7 @@ if [ $have_loader = 1 ]; then
     check_screen "step: p comes back" "Step 1/3: Forty powers"
     keys '?'
     check_screen "help overlay lists the keys" "Keys on the lesson"
+    check_screen "help overlay is boxed" "┌─Help"
     keys q
     check_screen "q closes the overlay" "Step 1/3: Forty powers"
     keys i
