@@ -215,7 +215,10 @@ static void draw_status(struct ui *ui)
     else
         snprintf(left, sizeof left, "[%s] | %zu lessons | Course %u%% done", sb,
                  ui->course->n_lessons, course_percent(ui));
-    snprintf(right, sizeof right, "%s", ui->editing ? "Enter check  Esc stop" : "? help  q back");
+    snprintf(right, sizeof right, "%s",
+             ui->editing                     ? "Enter check  Esc stop"
+             : ui->screen == UI_SCREEN_MENU ? "? help  q quit"
+                                             : "? help  q back");
     draw_bar(ui, ui->rows - 1, left, right);
 }
 

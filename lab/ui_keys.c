@@ -49,6 +49,16 @@ static const struct ui_key keys[] = {
     {'l', MENU, UI_ACT_OPEN, NULL, NULL},
     {UI_KC(KEY_RIGHT), MENU, UI_ACT_OPEN, NULL, NULL},
 
+    {UI_KC(KEY_DOWN), MENU, UI_ACT_DOWN, "j, Down", "next lesson"},
+    {'j', MENU, UI_ACT_DOWN, NULL, NULL},
+    {UI_KC(KEY_UP), MENU, UI_ACT_UP, "k, Up", "previous lesson"},
+    {'k', MENU, UI_ACT_UP, NULL, NULL},
+    {'g', MENU, UI_ACT_TOP, "g, Home", "first lesson"},
+    {UI_KC(KEY_HOME), MENU, UI_ACT_TOP, NULL, NULL},
+    {'G', MENU, UI_ACT_BOTTOM, "G, End", "last lesson"},
+    {UI_KC(KEY_END), MENU, UI_ACT_BOTTOM, NULL, NULL},
+    {'q', MENU, UI_ACT_BACK, "q", "quit"},
+
     /* Steps of a lesson. */
     {'n', LESSON, UI_ACT_NEXT_STEP, "n, Right", "next step"},
     {UI_KC(KEY_RIGHT), LESSON, UI_ACT_NEXT_STEP, NULL, NULL},
@@ -84,7 +94,7 @@ static const struct ui_key keys[] = {
     {'i', MENU | LESSON, UI_ACT_CAP_INFO, "i, F1", "about the capabilities on screen"},
     {UI_KC(KEY_F(1)), SCREENS, UI_ACT_CAP_INFO, NULL, NULL},
     {'?', SCREENS, UI_ACT_HELP, "?", "this help"},
-    {'q', SCREENS, UI_ACT_BACK, "q", "back (from the menu: quit)"},
+    {'q', SCREENS, UI_ACT_BACK, "q", "back"},
     {UI_ESC, OVERLAY, UI_ACT_BACK, NULL, NULL},
     {'Q', SCREENS, UI_ACT_QUIT, "Q", "quit the tutor"},
     {UI_CTRL('l'), SCREENS | INPUT, UI_ACT_REDRAW, "Ctrl-L", "redraw the screen"},

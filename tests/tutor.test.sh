@@ -242,11 +242,20 @@ if [ $have_loader = 1 ]; then
         keys Enter
         check_screen "shell: id runs inside" "^0$"
         check_screen "shell: NET_RAW (bit 13) is not effective" "CapEff:[[:space:]]+00000000a80405fb"
+        T resize-window -x 80 -y 24
+        sleep 0.5
+        keys -l 'stty size'
+        keys Enter
+        check_screen "shell: a resize reaches the shell" "^24 80$"
         keys -l 'exit 3'
         keys Enter
+        check_screen "shell: the tutor comes back at the new size" "^\[sandbox: .{50,}q back$"
+        t_eq "shell: the status bar is on the new last line" "$(screen | sed -n 24p | cut -c1-9)" "[sandbox:"
+        T resize-window -x 100 -y 30
         check_screen "shell: back in the tutor with the exit status" "Back from the sandbox shell \(exit status 3\)"
         keys G
         check_screen "shell: the step remembers it" "The last shell exited with status 3"
+        wait_for "\[sandbox: .* q back$"
         keys s
         wait_for "\[-NET_RAW\] #$"
         pane=$(T display -p '#{pane_pid}')
