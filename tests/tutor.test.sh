@@ -26,13 +26,15 @@ if ! command -v tmux >/dev/null; then
     exit
 fi
 
-# start [-x COLS] [-y ROWS] [ENV=VALUE...] -- ARGS...: run caplab in a fresh tmux session.
+# start [-x COLS] [-y ROWS] [-w WRAPPER] [ENV=VALUE...] -- ARGS...: run caplab (behind
+# WRAPPER, a command prefix) in a fresh tmux session.
 start() {
-    local cols=100 rows=30
+    local cols=100 rows=30 wrap=""
     while [ $# -gt 0 ]; do
         case $1 in
         -x) cols=$2; shift 2 ;;
         -y) rows=$2; shift 2 ;;
+        -w) wrap=$2; shift 2 ;;
         --) shift; break ;;
         *) break ;;
         esac
@@ -45,7 +47,7 @@ start() {
     # The wrapper: modes before, caplab, status, modes after; then it stays for capture.
     {
         echo 'stty -a >"$R/stty.before"'
-        printf 'env LANG=C.UTF-8 TERM=xterm-256color XDG_STATE_HOME=%q' "$R/state"
+        printf '%s env LANG=C.UTF-8 TERM=xterm-256color XDG_STATE_HOME=%q' "$wrap" "$R/state"
         for e in "${envs[@]}"; do printf ' %q' "$e"; done
         printf ' %q' "$CAPLAB" "$@"
         echo ' 2>"$R/stderr"'
@@ -265,6 +267,29 @@ if [ $have_loader = 1 ]; then
         t_eq "SIGTERM while a shell is open: no process left behind" "$left" ""
     fi
     keys Q
+
+    # ---- rootless: an ordinary user gets sandboxes through a user namespace ----
+    shared=$(mktemp -d /tmp/caplab-tutor-nobody.XXXXXX)
+    chmod 1777 "$shared"
+    start -w "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --" \
+        XDG_STATE_HOME="$shared" -- --course "$COURSE"
+    check_screen "rootless: the status bar says which mode" "^\[sandbox: (rootless|unavailable)"
+    if screen | grep -q "sandbox: rootless"; then
+        keys j Enter s
+        check_screen "rootless: a shell opens" "\[-NET_RAW\] #$"
+        keys -l 'id -u; grep CapEff /proc/self/status'
+        keys Enter
+        check_screen "rootless: root inside the user namespace" "^0$"
+        check_screen "rootless: the same capability set" "CapEff:[[:space:]]+00000000a80405fb"
+        keys C-d
+        check_screen "rootless: back in the tutor" "Back from the sandbox shell"
+    else
+        keys j Enter
+        check_screen "no sandbox: the step says why" "Note:.*Sandboxes cannot start"
+    fi
+    keys Q
+    finished "rootless" 0
+    rm -rf "$shared"
 
     # ---- resizing ----
     start -- --course "$COURSE"
