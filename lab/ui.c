@@ -208,6 +208,18 @@ static void draw_status(struct ui *ui)
     char sb[96], left[256], right[96];
     ui_sandbox_status(sb, sizeof sb);
     const struct lesson *l = ui->screen == UI_SCREEN_LESSON ? ui_current_lesson(ui) : NULL;
+    if (ui->cols < 80) {
+        /* Narrow: the same facts, shorter, and no key hints. */
+        const struct sandbox_support *s = sandbox_support();
+        const char *mode = s->available ? sandbox_mode_name(s->auto_mode) : "no sandbox";
+        if (l)
+            snprintf(left, sizeof left, "[%s] L%zu/%zu S%zu/%zu %u%%", mode, ui->lesson + 1,
+                     ui->course->n_lessons, ui->step + 1, l->n_steps, course_percent(ui));
+        else
+            snprintf(left, sizeof left, "[%s] %u%% done", mode, course_percent(ui));
+        draw_bar(ui, ui->rows - 1, left, ui->editing ? "" : "? help");
+        return;
+    }
     if (l)
         snprintf(left, sizeof left, "[%s] | Lesson %zu/%zu | Step %zu/%zu | Course %u%% done", sb,
                  ui->lesson + 1, ui->course->n_lessons, ui->step + 1, l->n_steps,
@@ -216,9 +228,9 @@ static void draw_status(struct ui *ui)
         snprintf(left, sizeof left, "[%s] | %zu lessons | Course %u%% done", sb,
                  ui->course->n_lessons, course_percent(ui));
     snprintf(right, sizeof right, "%s",
-             ui->editing                     ? "Enter check  Esc stop"
+             ui->editing                    ? "Enter check  Esc stop"
              : ui->screen == UI_SCREEN_MENU ? "? help  q quit"
-                                             : "? help  q back");
+                                            : "? help  q back");
     draw_bar(ui, ui->rows - 1, left, right);
 }
 

@@ -112,12 +112,16 @@ static void lesson_header(struct ui *ui, char *left, size_t ln, char *right, siz
              s->title ? ": " : "", s->title ? s->title : "");
     layout(ui);
     size_t n = ui->doc.n_lines, h = body_height(ui);
+    bool narrow = ui->cols < 80;
     if (n <= h) {
-        snprintf(right, rn, "all %zu lines", n);
+        snprintf(right, rn, narrow ? "all" : "all %zu lines", n);
     } else {
         size_t last = ui->scroll + h < n ? ui->scroll + h : n;
-        snprintf(right, rn, "lines %zu-%zu of %zu (%zu%%)", ui->scroll + 1, last, n,
-                 last * 100 / n);
+        if (narrow)
+            snprintf(right, rn, "%zu-%zu/%zu", ui->scroll + 1, last, n);
+        else
+            snprintf(right, rn, "lines %zu-%zu of %zu (%zu%%)", ui->scroll + 1, last, n,
+                     last * 100 / n);
     }
 }
 

@@ -296,11 +296,11 @@ if [ $have_loader = 1 ]; then
     wait_for "^caplab: "
     keys Enter
     wait_for "lines 1-27 of"
-    before=$(screen | grep -Eo 'lines 1-27 of [0-9]+')
+    before=$(screen | grep -Eo 'lines 1-27 of [0-9]+' | grep -Eo '[0-9]+$')
     T resize-window -x 60 -y 20
-    check_screen "resize: the text reflows to the new width" "lines 1-17 of"
-    after=$(screen | grep -Eo 'of [0-9]+ \(' | head -n1)
-    t_match "resize: more lines when narrower" "$before / $after" "of ([0-9]+) / of ([0-9]+)"
+    check_screen "resize: the text reflows to the new width" " 1-17/[0-9]+$"
+    after=$(screen | head -n1 | grep -Eo '/[0-9]+$' | tr -d /)
+    t_check "resize: more lines when narrower ($before, then $after)" test "${after:-0}" -gt "${before:-0}"
     widest=$(screen | wc -L)
     t_check "resize: no line wider than 60 columns" test "$widest" -le 60
     T resize-window -x 30 -y 8
