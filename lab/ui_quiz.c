@@ -131,8 +131,13 @@ static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step
     st->answer = text;
     free(st->feedback);
     st->feedback = NULL;
-    if (asprintf(&st->feedback, "**%s** %s", verdict_words(r.verdict),
-                 r.feedback ? r.feedback : "") < 0)
+    /* The verdict in words (never colour alone), unless the feedback already opens with it. */
+    const char *verdict = verdict_words(r.verdict);
+    const char *fb = r.feedback ? r.feedback : "";
+    size_t vlen = strcspn(verdict, ".:");
+    bool said = strncasecmp(fb, verdict, vlen) == 0;
+    if (asprintf(&st->feedback, "%s%s%s%s", said ? "" : "**", said ? "" : verdict,
+                 said ? "" : "** ", fb) < 0)
         st->feedback = NULL;
     enum ui_msg_kind kind = r.verdict == QUIZ_VERDICT_CORRECT ? UI_MSG_GOOD : UI_MSG_BAD;
     if (r.verdict == QUIZ_VERDICT_PARTIAL)
