@@ -247,7 +247,7 @@ static void draw_too_small(struct ui *ui)
     markup_doc_release(&doc);
 }
 
-static void draw(struct ui *ui)
+void ui_draw(struct ui *ui)
 {
     erase();
     if (ui->cols < UI_MIN_COLS || ui->rows < UI_MIN_ROWS) {
@@ -337,7 +337,7 @@ static void run_loop(struct ui *ui)
     bool need_draw = true;
     while (!ui->quit && !ui_term_stop_signal()) {
         if (need_draw) {
-            draw(ui);
+            ui_draw(ui);
             need_draw = false;
             if (bench_first_frame())
                 return;

@@ -171,6 +171,93 @@ static void open_shell(struct ui *ui, const struct lesson_step *step, struct ui_
     ui->content_dirty = true;
 }
 
+#if __has_include("check.h")
+#include "check.h"
+
+/* One result as a list item: the status in words first, then what happened and why. */
+static void describe_result(FILE *f, const struct lesson_check *c, const struct check_result *r)
+{
+    const char *title = c->title ? c->title : c->id;
+    switch (r->status) {
+    case CHECK_PASS:
+        fprintf(f, "- **PASS** %s: %s (%.1f s)\n", title, r->happened, r->seconds);
+        break;
+    case CHECK_FAIL:
+        fprintf(f, "- **FAIL** %s: %s %s", title, r->mismatch, r->happened);
+        if (r->likely[0])
+            fprintf(f, " %s", r->likely);
+        if (c->message)
+            fprintf(f, " *%s*", c->message);
+        fprintf(f, "\n");
+        break;
+    case CHECK_MISSING_TOOL:
+    case CHECK_SKIPPED:
+    case CHECK_UNSUPPORTED:
+    case CHECK_ERROR:
+        fprintf(f, "- **%s** %s: %s\n", check_status_name(r->status), title, r->note);
+        break;
+    }
+}
+
+static void run_checks(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st)
+{
+    if (step->n_checks == 0) {
+        ui_message(ui, UI_MSG_INFO, "This step has no checks; press s to experiment in a shell.");
+        return;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return;
+    fprintf(f, "### Results\n\n");
+    size_t passed = 0, ran = 0;
+    bool cancelled = false;
+    ui_term_begin_long();
+    for (size_t i = 0; i < step->n_checks; i++) {
+        const struct lesson_check *c = &step->checks[i];
+        ui_message(ui, UI_MSG_INFO, "Running check %zu of %zu: %s ... (Esc or Ctrl-C cancels)",
+                   i + 1, step->n_checks, c->title ? c->title : c->id);
+        ui_draw(ui);
+        struct check_result r;
+        struct err e = {0};
+        if (check_run(c, NULL, &r, &e) < 0) {
+            fprintf(f, "- **error** %s: %s\n", c->id, e.msg);
+            continue;
+        }
+        if (ui_term_cancelled()) {
+            cancelled = true;
+            break;
+        }
+        ran++;
+        describe_result(f, c, &r);
+        if (r.status == CHECK_PASS)
+            passed++;
+        if (ui->progress && (r.status == CHECK_PASS || r.status == CHECK_FAIL)) {
+            struct err pe = {0};
+            ui_progress_saved(ui,
+                              progress_record_check(ui->progress, ui_current_lesson(ui)->id, c->id,
+                                                    r.status == CHECK_PASS, &pe),
+                              &pe);
+        }
+    }
+    ui_term_end_long();
+    if (cancelled)
+        fprintf(f, "\n*Cancelled after %zu of %zu checks.*\n", ran, step->n_checks);
+    if (fclose(f) != 0) {
+        free(text);
+        return;
+    }
+    free(st->checks);
+    st->checks = text;
+    ui->content_dirty = true;
+    if (cancelled)
+        ui_message(ui, UI_MSG_INFO, "Checks cancelled.");
+    else
+        ui_message(ui, passed == ran ? UI_MSG_GOOD : UI_MSG_BAD,
+                   "%zu of %zu checks passed; the results are below the checks.", passed, ran);
+}
+#else
 static void run_checks(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st)
 {
     (void)st;
@@ -180,6 +267,7 @@ static void run_checks(struct ui *ui, const struct lesson_step *step, struct ui_
     }
     ui_message(ui, UI_MSG_BAD, "Running checks is not available in this build yet.");
 }
+#endif
 
 void ui_experiment_handle(struct ui *ui, enum ui_action act)
 {

@@ -101,11 +101,12 @@ const struct ui_key *ui_key_table(size_t *n);
 /* What the learner did on one step during this session. */
 struct ui_step_state {
     bool visited;
-    int shell_status; /* exit status of the last shell, -1: none */
-    char *checks;     /* markup: results of the last check run, or NULL */
-    char *answer;     /* the last answer given */
-    char *feedback;   /* markup: the verdict and feedback on it */
-    char *proof;      /* markup: the last proof, or NULL */
+    int shell_status;    /* exit status of the last shell, -1: none */
+    char *checks;        /* markup: results of the last check run, or NULL */
+    char *answer;        /* the last answer given */
+    char *feedback;      /* markup: the verdict and feedback on it */
+    char *proof;         /* markup: the last proof, or NULL */
+    capmask answer_caps; /* capabilities in the last answer (capability quizzes) */
     bool give_up_armed;
     struct quiz_attempt_state quiz; /* quiz steps: the grading core's state */
 };
@@ -173,6 +174,8 @@ const struct lesson_step *ui_current_step(const struct ui *ui);
 struct ui_step_state *ui_current_state(struct ui *ui);
 void ui_open_lesson(struct ui *ui, size_t lesson);
 void ui_goto_step(struct ui *ui, size_t step);
+/* Draw the whole screen now (also from long actions, to show their progress). */
+void ui_draw(struct ui *ui);
 /* Leave the lesson for the menu (records the time spent). */
 void ui_close_lesson(struct ui *ui);
 /* Say so when saving progress failed (rc < 0); the memory copy is up to date anyway. */
@@ -205,6 +208,11 @@ void ui_term_suspend(void);
 void ui_term_resume(struct ui *ui);
 /* The signal that asked us to stop (SIGINT, SIGTERM, SIGHUP), or 0. */
 int ui_term_stop_signal(void);
+/* Around a long action (checks, proofs): Ctrl-C cancels it instead of quitting the tutor.
+ * ui_term_cancelled() says whether Ctrl-C or Esc was pressed since ui_term_begin_long(). */
+void ui_term_begin_long(void);
+bool ui_term_cancelled(void);
+void ui_term_end_long(void);
 void ui_term_update_size(struct ui *ui);
 
 /* ui_overlay.c */

@@ -129,6 +129,8 @@ static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step
         record_state(ui, step, st, &r);
     free(st->answer);
     st->answer = text;
+    if (r.counts)
+        st->answer_caps = r.given;
     free(st->feedback);
     st->feedback = NULL;
     /* The verdict in words (never colour alone), unless the feedback already opens with it. */
@@ -153,6 +155,78 @@ static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step
     lineedit_clear(&ui->edit);
     ui->content_dirty = true;
 }
+
+#if __has_include("proof.h")
+#include "proof.h"
+
+static const char *result_words(const struct check_result *r)
+{
+    switch (r->status) {
+    case CHECK_PASS:
+        return r->happened;
+    case CHECK_FAIL:
+        return r->happened[0] ? r->happened : r->mismatch;
+    default:
+        return r->note;
+    }
+}
+
+/* Run the proof with the learner's capabilities and with the key; show both. */
+static void prove(struct ui *ui, const struct lesson_quiz *q, struct ui_step_state *st)
+{
+    if (!q->proof) {
+        ui_message(ui, UI_MSG_INFO, "This question has no experiment to prove an answer.");
+        return;
+    }
+    if (!st->answer) {
+        ui_message(ui, UI_MSG_INFO, "Answer first (a), then P runs the proof with your answer.");
+        return;
+    }
+    ui_message(ui, UI_MSG_INFO, "Proving: running the experiment twice ... (Ctrl-C cancels)");
+    ui_draw(ui);
+    struct proof_comparison cmp;
+    struct err e = {0};
+    ui_term_begin_long();
+    int rc = proof_compare(q, st->answer_caps, NULL, &cmp, &e);
+    bool cancelled = ui_term_cancelled();
+    ui_term_end_long();
+    if (cancelled) {
+        ui_message(ui, UI_MSG_INFO, "Proof cancelled.");
+        return;
+    }
+    if (rc < 0) {
+        ui_message(ui, UI_MSG_BAD, "The proof did not run: %s", e.msg);
+        return;
+    }
+    char verdict[512];
+    enum proof_verdict v = proof_judge(&cmp, verdict, sizeof verdict);
+    char *yours = caps_to_names(cmp.answer_caps, ", ", false);
+    char *key = caps_to_names(cmp.key_caps, ", ", false);
+    free(st->proof);
+    st->proof = NULL;
+    if (asprintf(&st->proof,
+                 "- **With your answer** (%s): **%s**. %s\n"
+                 "- **With the key** (%s): **%s**. %s\n\n%s",
+                 yours && *yours ? yours : "no capability", check_status_name(cmp.answer.status),
+                 result_words(&cmp.answer), key ? key : "?", check_status_name(cmp.key.status),
+                 result_words(&cmp.key), verdict) < 0)
+        st->proof = NULL;
+    free(yours);
+    free(key);
+    ui->content_dirty = true;
+    ui_message(ui, v == PROOF_ANSWER_WORKS ? UI_MSG_GOOD : UI_MSG_BAD,
+               "%s The proof is below the question.", verdict);
+}
+#else
+static void prove(struct ui *ui, const struct lesson_quiz *q, struct ui_step_state *st)
+{
+    (void)st;
+    if (!q->proof)
+        ui_message(ui, UI_MSG_INFO, "This question has no experiment to prove an answer.");
+    else
+        ui_message(ui, UI_MSG_BAD, "Proving answers is not available in this build yet.");
+}
+#endif
 
 void ui_quiz_handle(struct ui *ui, enum ui_action act)
 {
@@ -192,10 +266,7 @@ void ui_quiz_handle(struct ui *ui, enum ui_action act)
         ui_message(ui, UI_MSG_INFO, "The explanation is below the question.");
         break;
     case UI_ACT_PROVE:
-        if (!q->proof)
-            ui_message(ui, UI_MSG_INFO, "This question has no experiment to prove an answer.");
-        else
-            ui_message(ui, UI_MSG_BAD, "Proving answers is not available in this build yet.");
+        prove(ui, q, st);
         break;
     default:
         break;

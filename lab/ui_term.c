@@ -27,6 +27,8 @@
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t in_child; /* a shell has the terminal */
 static volatile sig_atomic_t curses_active;
+static volatile sig_atomic_t in_long_action;
+static volatile sig_atomic_t long_cancelled;
 static struct termios saved_modes;
 static bool have_saved_modes;
 static char leave_seq[128]; /* rmcup + cnorm + sgr0, for the crash path */
@@ -49,6 +51,10 @@ static void on_stop(int sig)
         restore_modes_async();
         signal(sig, SIG_DFL);
         raise(sig);
+        return;
+    }
+    if (in_long_action && sig == SIGINT) {
+        long_cancelled = 1; /* the sandbox of the running check ends on it too */
         return;
     }
     stop_signal = sig;
@@ -160,6 +166,30 @@ void ui_term_close(void)
         delscreen(screen);
         screen = NULL;
     }
+}
+
+void ui_term_begin_long(void)
+{
+    long_cancelled = 0;
+    in_long_action = 1;
+}
+
+bool ui_term_cancelled(void)
+{
+    /* Esc typed meanwhile counts too; other keys wait for the loop. */
+    nodelay(stdscr, TRUE);
+    int ch;
+    while ((ch = getch()) != ERR)
+        if (ch == 27)
+            long_cancelled = 1;
+    timeout(250);
+    return long_cancelled;
+}
+
+void ui_term_end_long(void)
+{
+    in_long_action = 0;
+    flushinp();
 }
 
 void ui_term_suspend(void)
