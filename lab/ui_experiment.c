@@ -199,6 +199,25 @@ static void describe_result(FILE *f, const struct lesson_check *c, const struct 
     }
 }
 
+/* What a check's worker process sends back: plain data. */
+struct check_outcome {
+    int rc;
+    struct err err;
+    struct check_result result;
+};
+
+struct check_work {
+    const struct lesson_check *check;
+    struct check_outcome out;
+};
+
+static void check_worker(void *arg, void *result)
+{
+    struct check_work *w = arg;
+    struct check_outcome *out = result;
+    out->rc = check_run(w->check, NULL, &out->result, &out->err);
+}
+
 static void run_checks(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st)
 {
     if (step->n_checks == 0) {
@@ -213,22 +232,24 @@ static void run_checks(struct ui *ui, const struct lesson_step *step, struct ui_
     fprintf(f, "### Results\n\n");
     size_t passed = 0, ran = 0;
     bool cancelled = false;
-    ui_term_begin_long();
     for (size_t i = 0; i < step->n_checks; i++) {
         const struct lesson_check *c = &step->checks[i];
-        ui_message(ui, UI_MSG_INFO, "Running check %zu of %zu: %s ... (Esc or Ctrl-C cancels)",
-                   i + 1, step->n_checks, c->title ? c->title : c->id);
+        ui_message(ui, UI_MSG_INFO, "Running check %zu of %zu: %s ... (Esc cancels)", i + 1,
+                   step->n_checks, c->title ? c->title : c->id);
         ui_draw(ui);
-        struct check_result r;
-        struct err e = {0};
-        if (check_run(c, NULL, &r, &e) < 0) {
-            fprintf(f, "- **error** %s: %s\n", c->id, e.msg);
-            continue;
-        }
-        if (ui_term_cancelled()) {
+        struct check_work w = {.check = c};
+        int rc = ui_term_run_worker(ui, check_worker, &w, &w.out, sizeof w.out);
+        if (rc == UI_WORK_CANCELLED || rc == UI_WORK_STOPPED) {
             cancelled = true;
             break;
         }
+        const struct check_result *rp = &w.out.result;
+        if (rc < 0 || w.out.rc < 0) {
+            fprintf(f, "- **error** %s: %s\n", c->id,
+                    rc < 0 ? "the check's worker process failed" : w.out.err.msg);
+            continue;
+        }
+        struct check_result r = *rp;
         ran++;
         describe_result(f, c, &r);
         if (r.status == CHECK_PASS)
@@ -241,7 +262,6 @@ static void run_checks(struct ui *ui, const struct lesson_step *step, struct ui_
                               &pe);
         }
     }
-    ui_term_end_long();
     if (cancelled)
         fprintf(f, "\n*Cancelled after %zu of %zu checks.*\n", ran, step->n_checks);
     if (fclose(f) != 0) {

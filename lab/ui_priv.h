@@ -208,11 +208,17 @@ void ui_term_suspend(void);
 void ui_term_resume(struct ui *ui);
 /* The signal that asked us to stop (SIGINT, SIGTERM, SIGHUP), or 0. */
 int ui_term_stop_signal(void);
-/* Around a long action (checks, proofs): Ctrl-C cancels it instead of quitting the tutor.
- * ui_term_cancelled() says whether Ctrl-C or Esc was pressed since ui_term_begin_long(). */
-void ui_term_begin_long(void);
-bool ui_term_cancelled(void);
-void ui_term_end_long(void);
+/*
+ * A long action (a check, a proof) off the UI path: work(arg, result) runs in a child
+ * process that sends back `size` bytes of plain data (no pointers); meanwhile the screen
+ * stays alive (resizes are redrawn) and Esc or Ctrl-C cancel it (the child is killed,
+ * and its sandbox with it). Returns 0 with *result filled, UI_WORK_CANCELLED, UI_WORK_STOPPED
+ * (a signal asks the tutor to quit), or -1 when it could not run.
+ */
+#define UI_WORK_CANCELLED 1
+#define UI_WORK_STOPPED   2
+int ui_term_run_worker(struct ui *ui, void (*work)(void *arg, void *result), void *arg,
+                       void *result, size_t size);
 void ui_term_update_size(struct ui *ui);
 
 /* ui_overlay.c */

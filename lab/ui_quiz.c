@@ -171,6 +171,26 @@ static const char *result_words(const struct check_result *r)
     }
 }
 
+/* What the proof's worker process sends back: plain data. */
+struct proof_outcome {
+    int rc;
+    struct err err;
+    struct proof_comparison cmp;
+};
+
+struct proof_work {
+    const struct lesson_quiz *quiz;
+    capmask caps;
+    struct proof_outcome out;
+};
+
+static void proof_worker(void *arg, void *result)
+{
+    struct proof_work *w = arg;
+    struct proof_outcome *out = result;
+    out->rc = proof_compare(w->quiz, w->caps, NULL, &out->cmp, &out->err);
+}
+
 /* Run the proof with the learner's capabilities and with the key; show both. */
 static void prove(struct ui *ui, const struct lesson_quiz *q, struct ui_step_state *st)
 {
@@ -182,22 +202,20 @@ static void prove(struct ui *ui, const struct lesson_quiz *q, struct ui_step_sta
         ui_message(ui, UI_MSG_INFO, "Answer first (a), then P runs the proof with your answer.");
         return;
     }
-    ui_message(ui, UI_MSG_INFO, "Proving: running the experiment twice ... (Ctrl-C cancels)");
+    ui_message(ui, UI_MSG_INFO, "Proving: running the experiment twice ... (Esc cancels)");
     ui_draw(ui);
-    struct proof_comparison cmp;
-    struct err e = {0};
-    ui_term_begin_long();
-    int rc = proof_compare(q, st->answer_caps, NULL, &cmp, &e);
-    bool cancelled = ui_term_cancelled();
-    ui_term_end_long();
-    if (cancelled) {
+    struct proof_work w = {.quiz = q, .caps = st->answer_caps};
+    int rc = ui_term_run_worker(ui, proof_worker, &w, &w.out, sizeof w.out);
+    if (rc == UI_WORK_CANCELLED || rc == UI_WORK_STOPPED) {
         ui_message(ui, UI_MSG_INFO, "Proof cancelled.");
         return;
     }
-    if (rc < 0) {
-        ui_message(ui, UI_MSG_BAD, "The proof did not run: %s", e.msg);
+    if (rc < 0 || w.out.rc < 0) {
+        ui_message(ui, UI_MSG_BAD, "The proof did not run: %s",
+                   rc < 0 ? "its worker process failed" : w.out.err.msg);
         return;
     }
+    struct proof_comparison cmp = w.out.cmp;
     char verdict[512];
     enum proof_verdict v = proof_judge(&cmp, verdict, sizeof verdict);
     char *yours = caps_to_names(cmp.answer_caps, ", ", false);

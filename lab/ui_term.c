@@ -13,10 +13,13 @@
  *     strings (prepared at start-up), then re-raises the signal.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -168,28 +171,92 @@ void ui_term_close(void)
     }
 }
 
-void ui_term_begin_long(void)
+/* Esc typed during a long action cancels it; a resize redraws; other keys are dropped. */
+static bool poll_keys(struct ui *ui)
 {
+    bool cancel = false;
+    int ch;
+    while ((ch = getch()) != ERR) {
+        if (ch == 27)
+            cancel = true;
+        else if (ch == KEY_RESIZE)
+            ui_term_update_size(ui), ui_draw(ui);
+    }
+    return cancel;
+}
+
+int ui_term_run_worker(struct ui *ui, void (*work)(void *arg, void *result), void *arg,
+                       void *result, size_t size)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return -1;
     long_cancelled = 0;
     in_long_action = 1;
-}
-
-bool ui_term_cancelled(void)
-{
-    /* Esc typed meanwhile counts too; other keys wait for the loop. */
-    nodelay(stdscr, TRUE);
-    int ch;
-    while ((ch = getch()) != ERR)
-        if (ch == 27)
-            long_cancelled = 1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        in_long_action = 0;
+        return -1;
+    }
+    if (pid == 0) {
+        /* The worker: default signals (SIGTERM from the tutor ends it, and the sandbox
+         * under it), no curses, no atexit handlers. */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+        close(fds[0]);
+        void *buf = calloc(1, size);
+        if (buf) {
+            work(arg, buf);
+            const char *p = buf;
+            for (size_t left = size; left > 0;) {
+                ssize_t n = write(fds[1], p, left);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n <= 0)
+                    break;
+                p += n;
+                left -= (size_t)n;
+            }
+        }
+        _exit(buf ? 0 : 1);
+    }
+    close(fds[1]);
+    size_t got = 0;
+    int rc = 0;
+    timeout(100);
+    while (got < size) {
+        if (stop_signal) {
+            rc = UI_WORK_STOPPED;
+            break;
+        }
+        if (long_cancelled || poll_keys(ui)) {
+            rc = UI_WORK_CANCELLED;
+            break;
+        }
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        if (poll(&pfd, 1, 100) <= 0)
+            continue;
+        ssize_t n = read(fds[0], (char *)result + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = -1; /* the worker died before it said anything */
+            break;
+        }
+        got += (size_t)n;
+    }
+    if (rc != 0)
+        kill(pid, SIGTERM);
+    close(fds[0]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
     timeout(250);
-    return long_cancelled;
-}
-
-void ui_term_end_long(void)
-{
-    in_long_action = 0;
     flushinp();
+    in_long_action = 0;
+    return rc;
 }
 
 void ui_term_suspend(void)

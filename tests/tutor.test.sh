@@ -175,7 +175,7 @@ if [ $have_loader = 1 ]; then
     finished "quit with q" 0
 
     # ---- quiz: wrong, then right, with completion; progress shows in the menu ----
-    start -- --course "$COURSE"
+    start CAPLAB_DATA="$root" -- --course "$COURSE"
     wait_for "^caplab: "
     keys Enter n n
     check_screen "quiz step shows the question" "Which capability lets a process listen on port 80"
@@ -187,6 +187,13 @@ if [ $have_loader = 1 ]; then
         keys Enter
         check_screen "quiz: a wrong answer says so in words" "Not right"
         check_screen "quiz: targeted feedback" "NET_ADMIN configures interfaces"
+        keys P
+        if wait_for "Proving answers is not available" 2; then
+            t_skip "quiz: P proves an answer" "this build has no proof runner"
+        else
+            check_screen "proof: runs with the learner's answer" "With your answer \(NET_ADMIN\): FAIL" 30
+            check_screen "proof: and with the key, side by side" "With the key \(NET_BIND_SERVICE\): pass"
+        fi
         keys h
         check_screen "quiz: h shows a hint" "Hint 1:.*binding"
         keys a
@@ -237,6 +244,15 @@ if [ $have_loader = 1 ]; then
     if screen | grep -q "sandbox unavailable"; then
         t_skip "sandbox shell" "sandboxes cannot start here"
     else
+        keys c
+        if wait_for "Running checks is not available" 2; then
+            t_skip "c runs the checks" "this build has no check runner"
+        else
+            check_screen "checks: a summary when they are done" "1 of 1 checks passed" 30
+            keys G
+            check_screen "checks: each result with what happened" "PASS ping fails: It failed"
+            keys g
+        fi
         keys s
         check_screen "shell: a banner says how to come back" "type .exit. or press Ctrl-D"
         check_screen "shell: the prompt shows the sandbox's capabilities" "\[-NET_RAW\] #$"
@@ -311,6 +327,28 @@ if [ $have_loader = 1 ]; then
     keys Q
     finished "after resizing" 0
 fi
+
+# ---- a running check can be cancelled, and takes its sandbox with it ----
+start -- --course "$root/tests/data/tutor/slow/course.json"
+wait_for "^caplab: "
+keys Enter c
+if wait_for "Running checks is not available" 2; then
+    t_skip "cancelling a check" "this build has no check runner"
+else
+    check_screen "check: a live status line while it runs" "Running check 1 of 1: sleeps a while"
+    wait_for_process() { for _ in $(seq 50); do pgrep -f "$1" >/dev/null && return 0; sleep 0.1; done; return 1; }
+    t_check "check: its command runs in the sandbox" wait_for_process "[s]leep 27.5"
+    keys Escape
+    check_screen "check: Esc cancels it" "Checks cancelled"
+    sleep 0.5
+    t_check "check: nothing left running after the cancel" sh -c '! pgrep -f "[s]leep 27.5"'
+    keys c
+    wait_for "Running check 1 of 1"
+    keys C-c
+    check_screen "check: Ctrl-C cancels it too (and the tutor stays)" "Checks cancelled"
+fi
+keys Q
+finished "cancelled checks" 0
 
 # ---- the loader's sample course: every step of every lesson renders ----
 SAMPLE=$root/tests/data/lessons/valid/course.json
