@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "docker.h"
+#include "check.h"
 #include "ui_priv.h"
 
 static const char *baseline_words(enum caps_baseline b)
@@ -171,9 +172,6 @@ static void open_shell(struct ui *ui, const struct lesson_step *step, struct ui_
     ui->content_dirty = true;
 }
 
-#if __has_include("check.h")
-#include "check.h"
-
 /* One result as a list item: the status in words first, then what happened and why. */
 static void describe_result(FILE *f, const struct lesson_check *c, const struct check_result *r)
 {
@@ -277,17 +275,6 @@ static void run_checks(struct ui *ui, const struct lesson_step *step, struct ui_
         ui_message(ui, passed == ran ? UI_MSG_GOOD : UI_MSG_BAD,
                    "%zu of %zu checks passed; the results are below the checks.", passed, ran);
 }
-#else
-static void run_checks(struct ui *ui, const struct lesson_step *step, struct ui_step_state *st)
-{
-    (void)st;
-    if (step->n_checks == 0) {
-        ui_message(ui, UI_MSG_INFO, "This step has no checks; press s to experiment in a shell.");
-        return;
-    }
-    ui_message(ui, UI_MSG_BAD, "Running checks is not available in this build yet.");
-}
-#endif
 
 void ui_experiment_handle(struct ui *ui, enum ui_action act)
 {

@@ -9,6 +9,7 @@
 #include <wctype.h>
 
 #include "capinfo.h"
+#include "proof.h"
 #include "ui_priv.h"
 
 static const char *answer_help(const struct lesson_quiz *q)
@@ -156,9 +157,6 @@ static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step
     ui->content_dirty = true;
 }
 
-#if __has_include("proof.h")
-#include "proof.h"
-
 static const char *result_words(const struct check_result *r)
 {
     switch (r->status) {
@@ -235,16 +233,6 @@ static void prove(struct ui *ui, const struct lesson_quiz *q, struct ui_step_sta
     ui_message(ui, v == PROOF_ANSWER_WORKS ? UI_MSG_GOOD : UI_MSG_BAD,
                "%s The proof is below the question.", verdict);
 }
-#else
-static void prove(struct ui *ui, const struct lesson_quiz *q, struct ui_step_state *st)
-{
-    (void)st;
-    if (!q->proof)
-        ui_message(ui, UI_MSG_INFO, "This question has no experiment to prove an answer.");
-    else
-        ui_message(ui, UI_MSG_BAD, "Proving answers is not available in this build yet.");
-}
-#endif
 
 void ui_quiz_handle(struct ui *ui, enum ui_action act)
 {
