@@ -368,6 +368,17 @@ wait_for "^caplab: "
 keys C-c
 finished "Ctrl-C" 130
 
+# A crash: the handler restores the terminal before the default action.
+for sig in SEGV ABRT; do
+    start -- --course "$COURSE"
+    wait_for "^caplab: "
+    keys Enter
+    sleep 0.3
+    kill -$sig "$(caplab_pid)"
+    want=$((128 + $(kill -l $sig)))
+    finished "fatal SIG$sig" "$want"
+done
+
 # ---- colour and plain modes ----
 has_colour() { T capture-pane -p -e | grep -Eq $'\e\\[[0-9;]*(3[0-7]|38;5;[0-9]+|4[0-7])m'; }
 start -- --course "$COURSE"
