@@ -2,6 +2,8 @@
 # The tutor's start-up and memory, measured in a real pseudo-terminal (100x30):
 #   - time to first screen: from exec to the course title appearing in the output, and to
 #     the exit that CAPLAB_TUTOR_BENCH=first-frame makes right after the first frame;
+#   - the same for less(1) opening the first lesson file, as a peer: a full-screen
+#     terminal program that reads one file and draws it;
 #   - resident memory after walking the whole course (every lesson, every step), read
 #     from /proc/PID/status (VmRSS and the peak VmHWM) before quitting.
 # A report, no thresholds.
@@ -27,11 +29,12 @@ base = os.path.dirname(course)
 lessons = [json.load(open(os.path.join(base, p))) for p in c["lessons"]]
 title = c["title"].encode()
 
-def spawn(extra_env):
+def spawn(extra_env, argv=None):
     pid, fd = pty.fork()
     if pid == 0:
         env = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8", **extra_env)
-        os.execve(caplab, [caplab, "--course", course], env)
+        argv = argv or [caplab, "--course", course]
+        os.execve(argv[0], argv, env)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
     os.kill(pid, signal.SIGWINCH)
     return pid, fd
@@ -76,6 +79,26 @@ def show(name, xs):
 print(f"caplab tutor, {course}, {runs} runs in a 100x30 pty ({caplab})")
 show("exec -> course title on screen", first_title)
 show("exec -> first frame drawn, exited", first_exit)
+
+# Peer: less on the first lesson file, to its first line on screen.
+import shutil
+less = shutil.which("less")
+if less:
+    first_file = os.path.join(base, c["lessons"][0])
+    with open(first_file, "rb") as f:
+        needle = f.readline().strip()[:20] or b"{"
+    times = []
+    for _ in range(runs):
+        t0 = time.monotonic()
+        pid, fd = spawn({"LESS": ""}, [less, first_file])
+        if read_until(fd, needle):
+            times.append((time.monotonic() - t0) * 1000)
+        os.write(fd, b"q")
+        drain(fd, 0.05)
+        os.waitpid(pid, 0)
+        os.close(fd)
+    if times:
+        show("peer: less FILE -> first line", times)
 
 # Walk the whole course, then read the memory.
 pid, fd = spawn({"XDG_STATE_HOME": "/tmp/caplab-bench-state"})
