@@ -177,10 +177,12 @@ static bool poll_keys(struct ui *ui)
     bool cancel = false;
     int ch;
     while ((ch = getch()) != ERR) {
-        if (ch == 27)
+        if (ch == 27) {
             cancel = true;
-        else if (ch == KEY_RESIZE)
-            ui_term_update_size(ui), ui_draw(ui);
+        } else if (ch == KEY_RESIZE) {
+            ui_term_update_size(ui);
+            ui_draw(ui);
+        }
     }
     return cancel;
 }

@@ -124,6 +124,20 @@ wait_for '^\[wrapper done\]' 10
 t_eq "unknown TERM: exit status 2" "$(cat "$R/status")" 2
 t_match "unknown TERM: a clear error" "$(cat "$R/stderr")" "TERM=no-such-terminal-xyz is unknown"
 
+# A broken course is reported as text, file:line:col, before the screen is taken.
+broken=$work/broken
+mkdir -p "$broken"
+cp "$root/tests/data/lessons/broken/syntax-error.json" "$broken/"
+echo '{"format": 1, "title": "Broken", "lessons": ["syntax-error.json"]}' >"$broken/course.json"
+start -- --course "$broken/course.json"
+wait_for '^\[wrapper done\]' 10
+t_eq "broken course: exit status 1" "$(cat "$R/status")" 1
+t_match "broken course: the error names file, line and column" "$(cat "$R/stderr")" "syntax-error.json:5:3: expected"
+start -- --course "$work/no-such-course.json"
+wait_for '^\[wrapper done\]' 10
+t_eq "missing course: exit status 1" "$(cat "$R/status")" 1
+t_match "missing course: says which file" "$(cat "$R/stderr")" "no-such-course.json"
+
 # ---- the course menu, reading, stepping, quitting ----
 
 start -- --course "$COURSE"
