@@ -269,6 +269,7 @@ static void run_checks(struct ui *ui, const struct lesson_step *step, struct ui_
     free(st->checks);
     st->checks = text;
     ui->content_dirty = true;
+    ui->scroll = UI_SCROLL_END; /* the results are at the end */
     if (cancelled)
         ui_message(ui, UI_MSG_INFO, "Checks cancelled.");
     else

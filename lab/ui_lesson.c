@@ -71,6 +71,17 @@ static unsigned text_width(const struct ui *ui)
     return w > 0 ? (unsigned)w : 1;
 }
 
+static size_t body_height(const struct ui *ui)
+{
+    return ui->rows > 3 ? (size_t)(ui->rows - 3) : 1;
+}
+
+static size_t max_scroll(const struct ui *ui)
+{
+    size_t h = body_height(ui);
+    return ui->doc.n_lines > h ? ui->doc.n_lines - h : 0;
+}
+
 /* Lay out again when the step's text or the window's width changed. */
 static void layout(struct ui *ui)
 {
@@ -83,24 +94,14 @@ static void layout(struct ui *ui)
         ui_render(ui, ui->content ? ui->content : "", text_width(ui), &ui->doc);
         ui->doc_width = text_width(ui);
     }
-}
-
-static size_t body_height(const struct ui *ui)
-{
-    return ui->rows > 3 ? (size_t)(ui->rows - 3) : 1;
-}
-
-static size_t max_scroll(const struct ui *ui)
-{
-    size_t h = body_height(ui);
-    return ui->doc.n_lines > h ? ui->doc.n_lines - h : 0;
+    /* UI_SCROLL_END (or a window grown taller) lands on the last page. */
+    if (ui->scroll > max_scroll(ui))
+        ui->scroll = max_scroll(ui);
 }
 
 static void lesson_draw(struct ui *ui, int top, int height)
 {
     layout(ui);
-    if (ui->scroll > max_scroll(ui))
-        ui->scroll = max_scroll(ui);
     ui_draw_doc(ui, &ui->doc, ui->scroll, top, height, ui->opt->plain ? 0 : 1);
 }
 

@@ -26,8 +26,9 @@
 #include "sandbox.h"
 #include "ui.h"
 
-#define UI_MIN_COLS 40
-#define UI_MIN_ROWS 10
+#define UI_MIN_COLS   40
+#define UI_SCROLL_END ((size_t)-1) /* ui->scroll: the last page, once laid out */
+#define UI_MIN_ROWS   10
 
 /* Keys: characters are themselves; curses key codes (KEY_UP...) are flagged. */
 #define UI_KEYCODE 0x1000000

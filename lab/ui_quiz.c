@@ -155,6 +155,7 @@ static void submit(struct ui *ui, const struct lesson_step *step, struct ui_step
     ui->editing = false;
     lineedit_clear(&ui->edit);
     ui->content_dirty = true;
+    ui->scroll = UI_SCROLL_END; /* what changed is at the end */
 }
 
 static const char *result_words(const struct check_result *r)
@@ -230,6 +231,7 @@ static void prove(struct ui *ui, const struct lesson_quiz *q, struct ui_step_sta
     free(yours);
     free(key);
     ui->content_dirty = true;
+    ui->scroll = UI_SCROLL_END; /* what changed is at the end */
     ui_message(ui, v == PROOF_ANSWER_WORKS ? UI_MSG_GOOD : UI_MSG_BAD,
                "%s The proof is below the question.", verdict);
 }
@@ -248,6 +250,7 @@ void ui_quiz_handle(struct ui *ui, enum ui_action act)
     case UI_ACT_HINT:
         if (quiz_state_next_hint(&st->quiz, q)) {
             ui->content_dirty = true;
+            ui->scroll = UI_SCROLL_END; /* what changed is at the end */
             ui_message(ui, UI_MSG_INFO, "Hint %u of %zu is below the question.",
                        st->quiz.hints_shown, q->n_hints);
             record_state(ui, step, st, NULL);
@@ -269,6 +272,7 @@ void ui_quiz_handle(struct ui *ui, enum ui_action act)
         }
         st->give_up_armed = false;
         ui->content_dirty = true;
+        ui->scroll = UI_SCROLL_END; /* what changed is at the end */
         ui_message(ui, UI_MSG_INFO, "The explanation is below the question.");
         break;
     case UI_ACT_PROVE:
