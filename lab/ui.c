@@ -425,6 +425,8 @@ int ui_tutor_run(const struct ui_options *opt, struct course *course, struct pro
     select_resume_lesson(&ui);
     if (notice)
         ui_message(&ui, UI_MSG_BAD, "%s", notice);
+    else if (course_percent(&ui) == 0)
+        ui_message(&ui, UI_MSG_INFO, "Welcome! Enter opens the selected lesson; ? lists the keys.");
     if (ui_term_open(&ui, e) < 0)
         goto out;
     run_loop(&ui);

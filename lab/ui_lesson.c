@@ -56,7 +56,9 @@ static void compose(struct ui *ui)
     if (ui->step + 1 < l->n_steps)
         fprintf(f, "\n\n*Press n for the next step.*\n");
     else
-        fprintf(f, "\n\n*This is the last step of the lesson. Press q for the course menu.*\n");
+        fprintf(f, "\n\n*This is the last step of the %s. Press %sq for the course menu.*\n",
+                ui->lesson + 1 < ui->course->n_lessons ? "lesson" : "course",
+                ui->lesson + 1 < ui->course->n_lessons ? "n for the next lesson, " : "");
     if (fclose(f) != 0) {
         free(text);
         return;
@@ -198,10 +200,18 @@ static void lesson_handle(struct ui *ui, enum ui_action act)
         ui->scroll = max_scroll(ui);
         break;
     case UI_ACT_NEXT_STEP:
-        if (ui->step + 1 < l->n_steps)
+        if (ui->step + 1 < l->n_steps) {
             ui_goto_step(ui, ui->step + 1);
-        else
-            ui_message(ui, UI_MSG_INFO, "That was the last step. Press q for the course menu.");
+        } else if (ui->lesson + 1 < ui->course->n_lessons) {
+            /* n past the end opens the next lesson: the course reads straight through. */
+            ui_close_lesson(ui);
+            ui_open_lesson(ui, ui->lesson + 1);
+            ui_message(ui, UI_MSG_INFO, "Lesson %zu: %s", ui->lesson + 1,
+                       ui_current_lesson(ui)->title);
+        } else {
+            ui_message(ui, UI_MSG_INFO,
+                       "That was the last step of the course. Press q for the menu.");
+        }
         break;
     case UI_ACT_PREV_STEP:
         if (ui->step > 0)

@@ -345,16 +345,16 @@ SAMPLE=$root/tests/data/lessons/valid/course.json
 if [ -f "$SAMPLE" ]; then
     start -- --course "$SAMPLE"
     wait_for "^caplab: "
-    n_lessons=$(grep -c '\.json"' "$SAMPLE")
-    walked=0
-    for l in $(seq 1 "$n_lessons"); do
-        keys Enter
-        for _ in $(seq 1 12); do T send-keys G n; done
-        sleep 0.5
-        if wait_for "That was the last step|last step of the lesson" 5; then walked=$((walked + 1)); fi
-        keys q j
+    n_lessons=$(grep -o '\.json"' "$SAMPLE" | wc -l)
+    keys Enter
+    # n through every step; past a lesson's last step it opens the next lesson.
+    for _ in $(seq 1 60); do
+        screen | grep -q "last step of the course" && break
+        T send-keys G n
+        sleep 0.15
     done
-    t_eq "sample course: walked to the last step of every lesson" "$walked" "$n_lessons"
+    check_screen "sample course: n walks through every lesson to the end" "last step of the course"
+    check_screen "sample course: ending in the last lesson" "Lesson $n_lessons/$n_lessons"
     keys Q
     finished "sample course" 0
 fi
