@@ -107,15 +107,13 @@ def key(k, pause=0.03):
     os.write(fd, k)
     drain(fd, pause)
 steps = 0
-for i, l in enumerate(lessons):
-    key(b"\r")
+key(b"\r")  # n past a lesson's last step opens the next one: the course reads straight through
+for l in lessons:
     for s in l["steps"]:
         key(b"G")
         key(b"g")
         key(b"n")
         steps += 1
-    key(b"q")
-    key(b"j")
 def status(field):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
