@@ -204,6 +204,11 @@ check_screen "quiz: Tab lists the candidates" "CAP_NET_BIND_SERVICE CAP_NET_BROA
 keys -l "i"
 keys Tab
 check_screen "quiz: Tab completes the name" "Answer: CAP_NET_BIND_SERVICE"
+keys F1
+check_screen "quiz: F1 describes the capability being typed" "CAP_NET_BIND_SERVICE.*"
+check_screen "quiz: from the capability reference" "Allows binding a socket to a privileged port"
+keys Escape
+check_screen "quiz: back to the answer line, text kept" "Answer: CAP_NET_BIND_SERVICE"
 keys C-w
 keys -l "net_bind_service"
 keys Enter
