@@ -208,6 +208,8 @@ int ui_term_run_worker(struct ui *ui, void (*work)(void *arg, void *result), voi
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
+        curses_active = 0; /* a crash here must not reset the parent's screen */
+        in_child = 0;
         close(fds[0]);
         void *buf = calloc(1, size);
         if (buf) {
