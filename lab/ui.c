@@ -365,6 +365,8 @@ static void free_state(struct ui *ui)
             free(st->answer);
             free(st->feedback);
             free(st->proof);
+            free(st->proof_side[0]);
+            free(st->proof_side[1]);
         }
         free(ui->state[i]);
     }

@@ -67,10 +67,15 @@ static void compose(struct ui *ui)
     ui->content = text;
 }
 
-static unsigned text_width(const struct ui *ui)
+unsigned ui_text_width(const struct ui *ui)
 {
     int w = ui->opt->plain ? ui->cols : ui->cols - 2;
     return w > 0 ? (unsigned)w : 1;
+}
+
+static unsigned text_width(const struct ui *ui)
+{
+    return ui_text_width(ui);
 }
 
 static size_t body_height(const struct ui *ui)
@@ -93,6 +98,7 @@ static void layout(struct ui *ui)
         ui->doc_width = 0;
     }
     if (ui->doc_width != text_width(ui)) {
+        compose(ui); /* some parts depend on the width (a proof side by side) */
         ui_render(ui, ui->content ? ui->content : "", text_width(ui), &ui->doc);
         ui->doc_width = text_width(ui);
     }

@@ -106,7 +106,8 @@ struct ui_step_state {
     char *checks;        /* markup: results of the last check run, or NULL */
     char *answer;        /* the last answer given */
     char *feedback;      /* markup: the verdict and feedback on it */
-    char *proof;         /* markup: the last proof, or NULL */
+    char *proof;         /* markup: the last proof's verdict, or NULL */
+    char *proof_side[2]; /* plain text: the run with the answer, and with the key */
     capmask answer_caps; /* capabilities in the last answer (capability quizzes) */
     bool give_up_armed;
     struct quiz_attempt_state quiz; /* quiz steps: the grading core's state */
@@ -175,6 +176,8 @@ const struct lesson_step *ui_current_step(const struct ui *ui);
 struct ui_step_state *ui_current_state(struct ui *ui);
 void ui_open_lesson(struct ui *ui, size_t lesson);
 void ui_goto_step(struct ui *ui, size_t step);
+/* Columns the lesson text is laid out in. */
+unsigned ui_text_width(const struct ui *ui);
 /* Draw the whole screen now (also from long actions, to show their progress). */
 void ui_draw(struct ui *ui);
 /* Leave the lesson for the menu (records the time spent). */

@@ -61,6 +61,49 @@ static void record_state(struct ui *ui, const struct lesson_step *step, struct u
     ui_progress_saved(ui, rc, &e);
 }
 
+/* The plain text of a rendered line (spans joined), into buf. */
+static void line_text(const struct markup_line *l, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (size_t k = 0; k < l->n_spans; k++)
+        strncat(buf, l->spans[k].text, n - strlen(buf) - 1);
+}
+
+/* The two runs of a proof: in two columns when there is room (and not in plain mode,
+ * where linear text reads better), else one after the other. */
+static void write_proof(struct ui *ui, FILE *f, const struct ui_step_state *st)
+{
+    unsigned width = ui_text_width(ui);
+    if (!st->proof_side[0] || !st->proof_side[1])
+        return;
+    if (ui->opt->plain || width < 90) {
+        fprintf(f, "- %s\n- %s\n\n", st->proof_side[0], st->proof_side[1]);
+        return;
+    }
+    unsigned col = (width - 2 - 3) / 2; /* code block indent, then " | " between */
+    struct markup_doc side[2] = {{0}, {0}};
+    struct err e = {0};
+    for (int i = 0; i < 2; i++)
+        if (markup_render(st->proof_side[i], col, MARKUP_ASCII, &side[i], &e) < 0)
+            side[i] = (struct markup_doc){0};
+    size_t rows = side[0].n_lines > side[1].n_lines ? side[0].n_lines : side[1].n_lines;
+    fprintf(f, "```\n");
+    for (size_t r = 0; r < rows; r++) {
+        char left[1024] = "", right[1024] = "";
+        unsigned lw = 0;
+        if (r < side[0].n_lines) {
+            line_text(&side[0].lines[r], left, sizeof left);
+            lw = side[0].lines[r].width;
+        }
+        if (r < side[1].n_lines)
+            line_text(&side[1].lines[r], right, sizeof right);
+        fprintf(f, "%s%*s | %s\n", left, (int)(col - lw), "", right);
+    }
+    fprintf(f, "```\n\n");
+    markup_doc_release(&side[0]);
+    markup_doc_release(&side[1]);
+}
+
 void ui_quiz_compose(struct ui *ui, FILE *f, const struct lesson_step *step,
                      struct ui_step_state *st)
 {
@@ -88,8 +131,11 @@ void ui_quiz_compose(struct ui *ui, FILE *f, const struct lesson_step *step,
             fprintf(f, "%s\n\n", ex);
         free(key);
     }
-    if (st->proof)
-        fprintf(f, "## Proof\n\n%s\n\n", st->proof);
+    if (st->proof) {
+        fprintf(f, "## Proof\n\n");
+        write_proof(ui, f, st);
+        fprintf(f, "%s\n\n", st->proof);
+    }
     size_t left = quiz_state_hints_left(a, q);
     fprintf(f, "Press **a** or **Enter** to answer");
     if (left)
@@ -220,14 +266,15 @@ static void prove(struct ui *ui, const struct lesson_quiz *q, struct ui_step_sta
     char *yours = caps_to_names(cmp.answer_caps, ", ", false);
     char *key = caps_to_names(cmp.key_caps, ", ", false);
     free(st->proof);
-    st->proof = NULL;
-    if (asprintf(&st->proof,
-                 "- **With your answer** (%s): **%s**. %s\n"
-                 "- **With the key** (%s): **%s**. %s\n\n%s",
-                 yours && *yours ? yours : "no capability", check_status_name(cmp.answer.status),
-                 result_words(&cmp.answer), key ? key : "?", check_status_name(cmp.key.status),
-                 result_words(&cmp.key), verdict) < 0)
-        st->proof = NULL;
+    st->proof = strdup(verdict);
+    for (int i = 0; i < 2; i++) {
+        const struct check_result *r = i == 0 ? &cmp.answer : &cmp.key;
+        const char *caps = i == 0 ? (yours && *yours ? yours : "no capability") : (key ? key : "?");
+        free(st->proof_side[i]);
+        if (asprintf(&st->proof_side[i], "With %s (%s): %s. %s", i == 0 ? "your answer" : "the key",
+                     caps, check_status_name(r->status), result_words(r)) < 0)
+            st->proof_side[i] = NULL;
+    }
     free(yours);
     free(key);
     ui->content_dirty = true;
