@@ -262,6 +262,13 @@ else
     keys Enter
     check_screen "shell: id runs inside" "^0$"
     check_screen "shell: NET_RAW (bit 13) is not effective" "CapEff:[[:space:]]+00000000a80405fb"
+    keys -l 'sleep 30; echo after-sleep'
+    keys Enter
+    sleep 0.5
+    keys C-c
+    keys -l 'echo still-here'
+    keys Enter
+    check_screen "shell: Ctrl-C goes to the shell's command, not the tutor" "^still-here$"
     T resize-window -x 80 -y 24
     sleep 0.5
     keys -l 'stty size'
