@@ -10,6 +10,8 @@ root=$(cd "$here/.." && pwd)
 CAPLAB=${CAPLAB:-$root/build/san/caplab}
 COURSE=$root/tests/data/tutor/course.json
 work=$(mktemp -d /tmp/caplab-tutor-test.XXXXXX)
+# tmux keeps its sockets here, so they go with the rest.
+export TMUX_TMPDIR=$work
 run=0 # a counter: each run has its own files and its own tmux server
 # A private tmux server per run (restarting one server races with its shutdown).
 T() { tmux -L "caplab-test-$$-$run" -f /dev/null "$@"; }
