@@ -117,6 +117,7 @@ deps:
 bench: caplab
 	bench/sandbox.sh
 	bench/needs.sh
+	bench/tutor.sh
 
 install: caplab
 	install -D -m 0755 caplab $(DESTDIR)$(PREFIX)/bin/caplab
