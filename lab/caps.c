@@ -318,19 +318,30 @@ static void print_each(FILE *f, capmask set, const char *before, const char *aft
             fprintf(f, "%s%s%s", before, caps_name(cap), after);
 }
 
-/* Docker can express a set two ways: defaults minus drops plus adds, or ALL dropped plus
- * adds. Pick the one with fewer flags. */
-static bool prefer_drop_all(capmask set, capmask *drops, capmask *adds)
+/* Docker can spell a set three exact ways: its defaults minus drops plus adds, "drop ALL"
+ * plus adds, or "add ALL" minus drops. The shortest wins; ties go to the first. */
+enum spelling { FROM_DEFAULTS, FROM_NONE, FROM_ALL };
+
+static enum spelling shortest_spelling(capmask want, capmask *drops, capmask *adds)
 {
-    capmask def = caps_docker_defaults();
-    *drops = def & ~set;
-    *adds = set & ~def;
-    if (caps_count(set) + 1 < caps_count(*drops) + caps_count(*adds)) {
-        *drops = 0;
-        *adds = set;
-        return true;
+    capmask all = caps_all(), def = caps_docker_defaults();
+    want &= all;
+    unsigned from_defaults = caps_count(def & ~want) + caps_count(want & ~def);
+    unsigned from_none = 1 + caps_count(want);
+    unsigned from_all = 1 + caps_count(all & ~want);
+    if (from_defaults <= from_none && from_defaults <= from_all) {
+        *drops = def & ~want;
+        *adds = want & ~def;
+        return FROM_DEFAULTS;
     }
-    return false;
+    if (from_none <= from_all) {
+        *drops = 0;
+        *adds = want;
+        return FROM_NONE;
+    }
+    *drops = all & ~want;
+    *adds = 0;
+    return FROM_ALL;
 }
 
 char *caps_docker_flags(capmask set)
@@ -341,8 +352,11 @@ char *caps_docker_flags(capmask set)
     if (!f)
         return NULL;
     capmask drops, adds;
-    if (prefer_drop_all(set, &drops, &adds))
+    enum spelling how = shortest_spelling(set, &drops, &adds);
+    if (how == FROM_NONE)
         fputs("--cap-drop ALL ", f);
+    else if (how == FROM_ALL)
+        fputs("--cap-add ALL ", f);
     print_each(f, drops, "--cap-drop ", " ");
     print_each(f, adds, "--cap-add ", " ");
     fclose(f);
@@ -359,15 +373,17 @@ char *caps_compose_snippet(capmask set)
     if (!f)
         return NULL;
     capmask drops, adds;
-    bool all = prefer_drop_all(set, &drops, &adds);
-    if (all || drops) {
+    enum spelling how = shortest_spelling(set, &drops, &adds);
+    if (how == FROM_NONE || drops) {
         fputs("cap_drop:\n", f);
-        if (all)
+        if (how == FROM_NONE)
             fputs("  - ALL\n", f);
         print_each(f, drops, "  - ", "\n");
     }
-    if (adds) {
+    if (how == FROM_ALL || adds) {
         fputs("cap_add:\n", f);
+        if (how == FROM_ALL)
+            fputs("  - ALL\n", f);
         print_each(f, adds, "  - ", "\n");
     }
     fclose(f);
@@ -391,27 +407,28 @@ char *caps_iab_text(capmask set)
 
 void caps_prompt_tag(capmask set, char *buf, size_t n)
 {
-    capmask def = caps_docker_defaults();
-    capmask removed = def & ~set, added = set & ~def;
-    if (set == 0) {
-        snprintf(buf, n, "caplab no caps");
+    char *words = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&words, &len);
+    if (!f) {
+        snprintf(buf, n, "%u caps", caps_count(set));
         return;
     }
-    if (caps_count(removed) + caps_count(added) > 3) {
-        if (caps_count(set) <= 3) {
-            char *names = caps_to_names(set, " +", false);
-            snprintf(buf, n, "caplab only +%s", names ? names : "?");
-            free(names);
-        } else {
-            snprintf(buf, n, "caplab %u caps", caps_count(set));
-        }
-        return;
-    }
-    size_t len = (size_t)snprintf(buf, n, "caplab");
-    for (unsigned cap = 0; cap <= caps_last() && len < n; cap++) {
-        if (removed & CAPS_BIT(cap))
-            len += (size_t)snprintf(buf + len, n - len, " -%s", caps_name(cap));
-        else if (added & CAPS_BIT(cap))
-            len += (size_t)snprintf(buf + len, n - len, " +%s", caps_name(cap));
-    }
+    capmask drops, adds;
+    enum spelling how = shortest_spelling(set, &drops, &adds);
+    if (how == FROM_NONE)
+        fputs(" none", f);
+    else if (how == FROM_ALL)
+        fputs(" all", f);
+    else if (!drops && !adds)
+        fputs(" docker", f);
+    print_each(f, drops, " -", "");
+    print_each(f, adds, " +", "");
+    fclose(f);
+    /* A prompt is no place for a paragraph. */
+    if (!words || len > 40)
+        snprintf(buf, n, "%u caps", caps_count(set));
+    else
+        snprintf(buf, n, "%s", words + 1);
+    free(words);
 }

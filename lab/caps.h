@@ -95,9 +95,9 @@ int caps_from_hex(const char *hex, capmask *out, struct err *e);
  * n bytes (always terminated). Returns out. */
 char *caps_normalise(const char *text, char *out, size_t n);
 
-/* The shortest `docker run` capability flags giving `set` from Docker's defaults, e.g.
- * "--cap-drop NET_RAW" or "--cap-drop ALL --cap-add NET_BIND_SERVICE" ("" for the
- * defaults). Caller frees. */
+/* The shortest exact `docker run` capability flags giving `set`, from Docker's defaults:
+ * "--cap-drop NET_RAW", "--cap-drop ALL --cap-add NET_BIND_SERVICE" or
+ * "--cap-add ALL --cap-drop SYS_ADMIN" ("" for the defaults). Caller frees. */
 char *caps_docker_flags(capmask set);
 
 /* The same as a compose service snippet ("cap_drop:\n  - ALL\ncap_add:\n  - ...\n"). */
@@ -107,7 +107,8 @@ char *caps_compose_snippet(capmask set);
  * every '!' is a capability dropped from the bounding set). Caller frees. */
 char *caps_iab_text(capmask set);
 
-/* A short tag saying how `set` differs from Docker's defaults, for prompts:
- * "caplab -NET_RAW", "caplab +SYS_ADMIN", "caplab no caps", "caplab 23 caps". */
+/* The same shortest spelling as a few words, for prompts and status lines: "docker"
+ * (the defaults), "-NET_RAW", "-CHOWN +NET_ADMIN", "none +NET_BIND_SERVICE", "none",
+ * "all -SYS_ADMIN", "all"; "N caps" when that would be long. */
 void caps_prompt_tag(capmask set, char *buf, size_t n);
 #endif

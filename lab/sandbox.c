@@ -134,8 +134,9 @@ static int build_env(struct launch *l, struct err *e)
         rc |= add_env(l, &n, kept[i], getenv(kept[i]));
     if (!l->cfg->argv && !l->cfg->fn) {
         char prompt[160];
-        const char *tag = l->cfg->prompt_tag ? l->cfg->prompt_tag : "caplab";
-        snprintf(prompt, sizeof prompt, "[%s] %s ", tag, l->id.uid == 0 ? "#" : "$");
+        const char *tag = l->cfg->prompt_tag;
+        snprintf(prompt, sizeof prompt, "[caplab%s%s] %s ", tag ? " " : "", tag ? tag : "",
+                 l->id.uid == 0 ? "#" : "$");
         rc |= add_env(l, &n, "PS1", prompt);
     }
     if (rc)

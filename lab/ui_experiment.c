@@ -140,7 +140,8 @@ static void open_shell(struct ui *ui, const struct lesson_step *step, struct ui_
         ui_message(ui, UI_MSG_BAD, "No sandbox here: %s", sup->reason);
         return;
     }
-    char *tag = docker_caps_tag(caps_resolve(&sb->caps));
+    char tag[64];
+    caps_prompt_tag(caps_resolve(&sb->caps), tag, sizeof tag);
     struct sandbox_config cfg = {
         .mode = SANDBOX_MODE_AUTO,
         .caps = caps_resolve(&sb->caps),
@@ -157,11 +158,10 @@ static void open_shell(struct ui *ui, const struct lesson_step *step, struct ui_
     ui_term_suspend();
     printf("\ncaplab: a shell in the sandbox of \"%s\" (capabilities: %s).\n"
            "caplab: type `exit` or press Ctrl-D to come back to the tutor.\n\n",
-           step->title ? step->title : step->id, tag ? tag : "?");
+           step->title ? step->title : step->id, tag);
     fflush(stdout);
     int rc = sandbox_run(&cfg, &res, &e);
     ui_term_resume(ui);
-    free(tag);
     if (rc < 0) {
         ui_message(ui, UI_MSG_BAD, "The sandbox did not start: %s", e.msg);
         return;

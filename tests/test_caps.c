@@ -35,8 +35,8 @@ static void test_names_cover_the_kernel(void **state)
 static void test_parse_spellings(void **state)
 {
     (void)state;
-    const char *spellings[] = {"net_raw", "NET_RAW", "cap_net_raw", "CAP_NET_RAW", "Cap_Net_Raw",
-                               " NET_RAW ", "net-raw", "net raw"};
+    const char *spellings[] = {"net_raw",     "NET_RAW",   "cap_net_raw", "CAP_NET_RAW",
+                               "Cap_Net_Raw", " NET_RAW ", "net-raw",     "net raw"};
     for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++)
         assert_int_equal(cap_number(spellings[i]), 13);
 }
@@ -73,10 +73,10 @@ static void test_docker_defaults(void **state)
     (void)state;
     capmask d = caps_docker_defaults();
     assert_int_equal(caps_count(d), 14);
-    const char *names[] = {"CHOWN",   "DAC_OVERRIDE", "FSETID",     "FOWNER",
-                           "MKNOD",   "NET_RAW",      "SETGID",     "SETUID",
-                           "SETFCAP", "SETPCAP",      "NET_BIND_SERVICE",
-                           "SYS_CHROOT", "KILL",      "AUDIT_WRITE"};
+    const char *names[] = {"CHOWN",   "DAC_OVERRIDE", "FSETID",           "FOWNER",
+                           "MKNOD",   "NET_RAW",      "SETGID",           "SETUID",
+                           "SETFCAP", "SETPCAP",      "NET_BIND_SERVICE", "SYS_CHROOT",
+                           "KILL",    "AUDIT_WRITE"};
     for (size_t i = 0; i < 14; i++)
         assert_true(d & B(names[i]));
     /* The well-known defaults: 0xa80425fb, as `docker run ... grep CapEff` shows. */
@@ -84,7 +84,6 @@ static void test_docker_defaults(void **state)
 }
 
 /* One Docker case: baseline, space-separated drops and adds, the expected set. */
-
 
 static capmask resolve_words(const char *baseline, const char *drops, const char *adds)
 {
@@ -114,11 +113,11 @@ static void test_resolve_docker_table(void **state)
         {"docker", "all", "NET_BIND_SERVICE", B("NET_BIND_SERVICE")},
         {"docker", "ALL", "cap_chown cap_setuid", B("CHOWN") | B("SETUID")},
         {"docker", "NET_RAW", "", def & ~B("NET_RAW")},
-        {"docker", "net_raw", "NET_RAW", def},              /* add beats drop */
+        {"docker", "net_raw", "NET_RAW", def}, /* add beats drop */
         {"docker", "", "SYS_ADMIN", def | B("SYS_ADMIN")},
-        {"docker", "SYS_ADMIN", "", def},                   /* dropping what is absent */
-        {"docker", "CHOWN", "ALL", all & ~B("CHOWN")},      /* add ALL keeps all but drops */
-        {"docker", "ALL", "ALL", all},                      /* add ALL wins over drop ALL */
+        {"docker", "SYS_ADMIN", "", def},              /* dropping what is absent */
+        {"docker", "CHOWN", "ALL", all & ~B("CHOWN")}, /* add ALL keeps all but drops */
+        {"docker", "ALL", "ALL", all},                 /* add ALL wins over drop ALL */
         {"all", "", "", all},
         {"all", "SYS_ADMIN NET_ADMIN", "", all & ~(B("SYS_ADMIN") | B("NET_ADMIN"))},
         {"none", "", "", 0},
@@ -132,7 +131,6 @@ static void test_resolve_docker_table(void **state)
                      cases[i].drops, cases[i].adds, (unsigned long long)got,
                      (unsigned long long)cases[i].expect);
     }
-
 }
 
 static void test_order_does_not_matter(void **state)
@@ -198,14 +196,23 @@ static void test_docker_and_compose_forms(void **state)
         capmask set;
         const char *flags, *compose, *tag;
     } cases[] = {
-        {caps_docker_defaults(), "", "", "caplab"},
+        {caps_docker_defaults(), "", "", "docker"},
         {caps_docker_defaults() & ~B("NET_RAW"), "--cap-drop NET_RAW", "cap_drop:\n  - NET_RAW\n",
-         "caplab -NET_RAW"},
+         "-NET_RAW"},
         {B("NET_BIND_SERVICE"), "--cap-drop ALL --cap-add NET_BIND_SERVICE",
-         "cap_drop:\n  - ALL\ncap_add:\n  - NET_BIND_SERVICE\n", "caplab only +NET_BIND_SERVICE"},
+         "cap_drop:\n  - ALL\ncap_add:\n  - NET_BIND_SERVICE\n", "none +NET_BIND_SERVICE"},
         {caps_docker_defaults() | B("SYS_ADMIN"), "--cap-add SYS_ADMIN",
-         "cap_add:\n  - SYS_ADMIN\n", "caplab +SYS_ADMIN"},
-        {0, "--cap-drop ALL", "cap_drop:\n  - ALL\n", "caplab no caps"},
+         "cap_add:\n  - SYS_ADMIN\n", "+SYS_ADMIN"},
+        {0, "--cap-drop ALL", "cap_drop:\n  - ALL\n", "none"},
+        {caps_all() & ~B("SYS_ADMIN"), "--cap-add ALL --cap-drop SYS_ADMIN",
+         "cap_drop:\n  - SYS_ADMIN\ncap_add:\n  - ALL\n", "all -SYS_ADMIN"},
+        {B("CHOWN") | B("KILL") | B("SETUID") | B("SETGID") | B("FOWNER") | B("NET_ADMIN") |
+             B("SYS_ADMIN") | B("SYS_PTRACE"),
+         "--cap-drop ALL --cap-add CHOWN --cap-add FOWNER --cap-add KILL --cap-add SETGID "
+         "--cap-add SETUID --cap-add NET_ADMIN --cap-add SYS_PTRACE --cap-add SYS_ADMIN",
+         "cap_drop:\n  - ALL\ncap_add:\n  - CHOWN\n  - FOWNER\n  - KILL\n  - SETGID\n  - "
+         "SETUID\n  - NET_ADMIN\n  - SYS_PTRACE\n  - SYS_ADMIN\n",
+         "8 caps"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *flags = caps_docker_flags(cases[i].set);

@@ -259,7 +259,7 @@ else
     keys g
     keys s
     check_screen "shell: a banner says how to come back" "type .exit. or press Ctrl-D"
-    check_screen "shell: the prompt shows the sandbox's capabilities" "\[-NET_RAW\] #$"
+    check_screen "shell: the prompt shows the sandbox's capabilities" "\[caplab -NET_RAW\] #$"
     keys -l 'id -u; grep CapEff /proc/self/status'
     keys Enter
     check_screen "shell: id runs inside" "^0$"
@@ -286,7 +286,7 @@ else
     check_screen "shell: the step remembers it" "The last shell exited with status 3"
     wait_for "\[sandbox: .* q back$"
     keys s
-    wait_for "\[-NET_RAW\] #$"
+    wait_for "\[caplab -NET_RAW\] #$"
     pane=$(T display -p '#{pane_pid}')
     kill -TERM "$(caplab_pid)"
     finished "SIGTERM while a shell is open" 143
@@ -303,7 +303,7 @@ start -w "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --"
 check_screen "rootless: the status bar says which mode" "^\[sandbox: (rootless|unavailable)"
 if screen | grep -q "sandbox: rootless"; then
     keys j Enter s
-    check_screen "rootless: a shell opens" "\[-NET_RAW\] #$"
+    check_screen "rootless: a shell opens" "\[caplab -NET_RAW\] #$"
     keys -l 'id -u; grep CapEff /proc/self/status'
     keys Enter
     check_screen "rootless: root inside the user namespace" "^0$"
