@@ -6,6 +6,9 @@
 #   make deps       only install the missing Debian packages
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make WERROR=1   turn warnings into errors (CI does)
+#   make fuzz       run every libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS each
+#   make valgrind   unit tests and a walk through the CLI under memcheck (no ASan build)
+#   make analyze    clang-tidy (.clang-tidy) and cppcheck over the sources
 #
 # Sources are found by name, so a new module needs no Makefile change:
 #   lab/ui*.c     the ncurses layer (the only files that may include <curses.h>)
@@ -26,7 +29,7 @@ TEST_PKGS := cmocka
 # Debian packages: libraries to build, tools the lessons and tests use.
 DEB_BUILD := gcc make pkg-config libc6-dev libncurses-dev libjansson-dev libcap-dev libcmocka-dev
 DEB_TOOLS := iputils-ping netcat-openbsd libcap2-bin tmux uidmap bubblewrap util-linux iproute2 procps \
-             dpkg-dev fakeroot hyperfine
+             dpkg-dev fakeroot hyperfine clang libclang-rt-14-dev
 DEB_PKGS  := $(DEB_BUILD) $(DEB_TOOLS)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wmissing-prototypes -Wformat=2
@@ -63,7 +66,7 @@ san_obj  = $(patsubst %.c,build/san/%.o,$(1))
 UNIT_TESTS := $(patsubst tests/%.c,build/san/tests/%,$(TEST_SRC))
 HELPERS    := $(patsubst tests/helpers/%.c,build/helpers/%,$(HELPER_SRC))
 
-.PHONY: all run test check deps install uninstall clean format bench
+.PHONY: all run test check deps install uninstall clean format bench fuzz fuzzers valgrind analyze
 # Keep the test objects between runs (make would delete them as intermediates).
 .SECONDARY:
 
@@ -134,5 +137,62 @@ format:
 
 clean:
 	rm -rf build caplab
+
+# ---- hardening: fuzzing, memcheck, static analysis (see SECURITY.md) ----------------------
+# libFuzzer harnesses tests/fuzz/fuzz_NAME.c, linked with the core built for fuzzing.
+# Seeds: tests/fuzz/corpus/NAME/ (checked in) plus the directories tests/fuzz/run.sh names;
+# what the fuzzer finds grows build/fuzz/corpus/NAME/. A crash is saved to build/fuzz/crashes/.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS      := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS   = -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -Ilab -DCAPLAB_VERSION='"$(VERSION)"' \
+                -DCAPLAB_PREFIX='"$(PREFIX)"' $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer \
+                -fsanitize=address,undefined -fno-sanitize-recover=undefined
+fuzz_obj      = $(patsubst %.c,build/fuzz/%.o,$(1))
+
+build/fuzz/lab/%.o: lab/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(call fuzz_obj,$(CORE_SRC))
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) $(CORE_LIBS)
+
+fuzzers: $(FUZZERS)
+
+fuzz: $(FUZZERS)
+	tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
+
+# memcheck needs a build without ASan: the same sources, plain -O1 -g, in build/vg/.
+VG_CFLAGS    = $(BASE_CFLAGS) -O1 -g
+VG_TESTS    := $(patsubst tests/%.c,build/vg/tests/%,$(TEST_SRC))
+vg_obj       = $(patsubst %.c,build/vg/%.o,$(1))
+
+build/vg/caplab: $(call vg_obj,$(ALL_SRC))
+	$(CC) $(VG_CFLAGS) -o $@ $^ $(CORE_LIBS) $(UI_LIBS)
+
+build/vg/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(VG_CFLAGS) -c -o $@ $<
+
+build/vg/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(VG_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+build/vg/tests/test_%: build/vg/tests/test_%.o $(call vg_obj,$(CORE_SRC))
+	$(CC) $(VG_CFLAGS) -o $@ $^ $(CORE_LIBS) $(TEST_LIBS)
+
+valgrind: build/vg/caplab $(VG_TESTS) $(HELPERS)
+	tests/valgrind.sh
+
+# clang-tidy with the checked-in .clang-tidy, then cppcheck; both must be clean.
+CLANG_TIDY ?= clang-tidy
+CPPCHECK   ?= cppcheck
+analyze:
+	$(CLANG_TIDY) --quiet $(ALL_SRC) -- $(BASE_CFLAGS) -Wno-unknown-warning-option
+	$(CPPCHECK) --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+	    --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -D__x86_64__ -Ilab \
+	    --template='{file}:{line}:{column}: {severity}: {message} [{id}]' lab
 
 -include $(shell find build -name '*.d' 2>/dev/null)
