@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -348,10 +349,127 @@ static void take_id(struct loader *ld, json_t *obj, const char *at, const char *
     *out = dup_or_report(ld, child, id);
 }
 
+/*
+ * glibc's regcomp copies the operand of "+" and of "{m,n}" once per repetition, so stacked
+ * or nested repetitions grow exponentially: "x++++...+" (found by fuzzing) or
+ * "((x{99}){99}){99}" take hundreds of megabytes (each further "+" doubles it). This is an upper
+ * bound on the nodes it builds; patterns over REGEX_MAX_COST are refused before compiling.
+ */
+#define REGEX_MAX_COST  10000.0
+#define REGEX_MAX_DEPTH 64
+
+/* Past a bracket expression "[...]" starting at p (just after the '['). */
+static const char *skip_bracket(const char *p)
+{
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    while (*p && *p != ']') {
+        if (p[0] == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+            const char *close = strchr(p + 2, p[1]);
+            while (close && close[1] != ']')
+                close = strchr(close + 1, p[1]);
+            p = close ? close + 2 : p + 1;
+        } else {
+            p++;
+        }
+    }
+    return *p ? p + 1 : p;
+}
+
+/* "{m}", "{m,}", "{m,n}", "{,n}" at p (just after the '{'): the copies regcomp makes, or -1
+ * when it is not an interval (then '{' is taken literally or regcomp reports it). */
+static double interval_copies(const char **pp)
+{
+    const char *p = *pp;
+    double m = 0, n = -1;
+    bool comma = false;
+    while (*p >= '0' && *p <= '9' && m < 1e6)
+        m = m * 10 + (*p++ - '0');
+    if (*p == ',') {
+        comma = true;
+        p++;
+        if (*p >= '0' && *p <= '9')
+            for (n = 0; *p >= '0' && *p <= '9' && n < 1e6; p++)
+                n = n * 10 + (*p - '0');
+    }
+    if (*p != '}')
+        return -1;
+    *pp = p + 1;
+    double copies = n >= 0 ? (n > m ? n : m) : (comma ? m + 1 : m);
+    return copies > 1 ? copies : 1;
+}
+
+static double regex_cost(const char *p)
+{
+    double sum[REGEX_MAX_DEPTH], last[REGEX_MAX_DEPTH];
+    int depth = 0;
+    sum[0] = last[0] = 0;
+    while (*p) {
+        char c = *p++;
+        double atom = 1, copies = 0, grown;
+        switch (c) {
+        case '\\':
+            if (*p)
+                p++;
+            break;
+        case '[':
+            p = skip_bracket(p);
+            break;
+        case '(':
+            if (++depth >= REGEX_MAX_DEPTH)
+                return INFINITY;
+            sum[depth] = last[depth] = 0;
+            continue;
+        case ')':
+            if (depth > 0)
+                atom = sum[depth--] + 1;
+            break;
+        case '|':
+            sum[depth] += 1;
+            last[depth] = 0;
+            continue;
+        case '*':
+        case '?':
+            copies = 1;
+            break;
+        case '+':
+            copies = 2;
+            break;
+        case '{':
+            copies = interval_copies(&p);
+            break;
+        default:
+            break;
+        }
+        if (copies > 0) { /* a postfix operator: the last atom, copied */
+            grown = last[depth] * copies + 1;
+            sum[depth] += grown - last[depth];
+            last[depth] = grown;
+            continue;
+        }
+        sum[depth] += atom;
+        last[depth] = atom;
+    }
+    while (depth > 0) { /* unbalanced: regcomp will say so; count what is open */
+        sum[depth - 1] += sum[depth];
+        depth--;
+    }
+    return sum[0];
+}
+
 /* Compiles an ERE the way the checks and the grader will use it. */
 static bool regex_ok(struct loader *ld, const char *at, const char *pattern, int flags)
 {
     regex_t re;
+    if (regex_cost(pattern) > REGEX_MAX_COST) {
+        report(ld, at,
+               "regular expression \"%.60s%s\" is too complex (repetitions stacked or nested "
+               "too deeply): simplify it",
+               pattern, strlen(pattern) > 60 ? "..." : "");
+        return false;
+    }
     int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB | flags);
     if (rc == 0) {
         regfree(&re);
@@ -901,8 +1019,14 @@ static void parse_feedback_answer(struct loader *ld, json_t *v, const char *at,
             fb->answer = dup_or_report(ld, at, json_string_value(v));
         return;
     case QUIZ_TEXT:
-        if (expect_kind(ld, v, at, K_STRING))
+        /* The grader tries a text feedback answer as an ERE: keep it compilable cheaply. */
+        if (expect_kind(ld, v, at, K_STRING) && regex_cost(json_string_value(v)) <= REGEX_MAX_COST)
             fb->answer = dup_or_report(ld, at, json_string_value(v));
+        else if (json_is_string(v))
+            report(ld, at,
+                   "answer \"%.60s%s\" is too complex to match as a regular expression "
+                   "(repetitions stacked or nested too deeply): simplify it",
+                   json_string_value(v), strlen(json_string_value(v)) > 60 ? "..." : "");
         return;
     case QUIZ_MULTI_CHOICE:
         break;
