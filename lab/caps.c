@@ -132,7 +132,8 @@ static size_t edit_distance(const char *a, const char *b)
         d[0][j] = j;
     for (size_t i = 1; i <= la; i++) {
         for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            /* The analyzer loses track of strlen here and thinks a[] may be unset. */
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1; // NOLINT(clang-analyzer-core.Undefined*)
             size_t best = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < best)
                 best = d[i][j - 1] + 1;

@@ -210,7 +210,8 @@ static int lint_directory(const char *dir, struct lint_totals *t)
             n++;
     }
     closedir(d);
-    qsort(files, n, sizeof *files, compare_names);
+    if (n > 1) /* files is NULL for an empty directory, and qsort's pointer must not be */
+        qsort(files, n, sizeof *files, compare_names);
 
     char **covered = NULL;
     for (size_t i = 0; i < n; i++) {
