@@ -91,11 +91,21 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* Only regular files are opened here: a FIFO would block json_load_file forever (the
+ * loader itself refuses anything else with a clear error). */
+static bool is_regular_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* A course is named course.json or has a top-level "lessons" list. */
 static bool looks_like_course(const char *path)
 {
     if (strcmp(base_name(path), "course.json") == 0)
         return true;
+    if (!is_regular_file(path))
+        return false;
     json_t *root = json_load_file(path, 0, NULL);
     bool course = json_is_object(root) && json_object_get(root, "lessons") != NULL;
     json_decref(root);
@@ -129,7 +139,7 @@ static void lint_lesson(const char *path, struct lint_totals *t)
  * Used to count files and to skip lessons a directory's course already checked. */
 static char **course_lesson_paths(const char *course_path)
 {
-    json_t *root = json_load_file(course_path, 0, NULL);
+    json_t *root = is_regular_file(course_path) ? json_load_file(course_path, 0, NULL) : NULL;
     json_t *list = json_is_object(root) ? json_object_get(root, "lessons") : NULL;
     size_t n = json_is_array(list) ? json_array_size(list) : 0;
     char **paths = calloc(n + 1, sizeof *paths);

@@ -10,6 +10,7 @@
 #include "lesson.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <regex.h>
@@ -17,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define PTR_MAX       512
 #define MAX_FILE_SIZE (4u << 20)
@@ -1597,13 +1600,33 @@ static void report_syntax(struct loader *ld, const char *data, size_t len, const
 
 /* ---- files ------------------------------------------------------------------------- */
 
+/* read_file's errno for something that is not a regular file (a FIFO, device, socket). */
+#define NOT_REGULAR_ERRNO EINVAL
+
 /* Reads a whole file; on failure reports it (as the error of `ld`) and returns NULL. */
 static char *read_file(const char *path, size_t *len, int *saved_errno)
 {
     *saved_errno = 0;
-    FILE *f = fopen(path, "rbe");
+    /* Non-blocking open and a type check: a FIFO named x.json in a shared lesson
+     * directory would otherwise block `caplab lint` forever (found by the fault tests). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        *saved_errno = errno;
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        *saved_errno = errno;
+    else if (!S_ISREG(st.st_mode))
+        *saved_errno = S_ISDIR(st.st_mode) ? EISDIR : NOT_REGULAR_ERRNO;
+    if (*saved_errno) {
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         *saved_errno = errno;
+        close(fd);
         return NULL;
     }
     size_t cap = 8192, used = 0;
@@ -1693,7 +1716,10 @@ struct lesson *lesson_load_buffer(const char *name, const char *data, size_t len
 
 static void report_unreadable(struct loader *ld, int saved_errno)
 {
-    report_file(ld, "cannot read the file: %s", strerror(saved_errno));
+    if (saved_errno == NOT_REGULAR_ERRNO)
+        report_file(ld, "cannot read the file: not a regular file (a FIFO, device or socket)");
+    else
+        report_file(ld, "cannot read the file: %s", strerror(saved_errno));
 }
 
 struct lesson *lesson_load(const char *path, struct lesson_errors *errs, struct err *e)
