@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <math.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -353,10 +352,15 @@ static void take_id(struct loader *ld, json_t *obj, const char *at, const char *
 }
 
 /*
- * glibc's regcomp copies the operand of "+" and of "{m,n}" once per repetition, so stacked
- * or nested repetitions grow exponentially: "x++++...+" (found by fuzzing) or
- * "((x{99}){99}){99}" take hundreds of megabytes (each further "+" doubles it). This is an upper
- * bound on the nodes it builds; patterns over REGEX_MAX_COST are refused before compiling.
+ * Regular expressions glibc's regcomp cannot compile in reasonable time or memory, found by
+ * fuzzing the loader; refused before compiling, so a lesson cannot make caplab lint or the
+ * tutor hang or eat all memory:
+ *   - a repeated part that can match the empty string: "^(()*){99}$", "^((((()+)+)+)+)+$"
+ *     or "(x?){9}" take minutes in regcomp's epsilon closures (and mean nothing more than
+ *     the part without the repetition);
+ *   - too many nodes: regcomp copies the operand of "+" and "{m,n}" once per repetition, so
+ *     "x+++...+" or "((x{99}){99}){99}" reach hundreds of megabytes. REGEX_MAX_COST bounds
+ *     the nodes it would build.
  */
 #define REGEX_MAX_COST  10000.0
 #define REGEX_MAX_DEPTH 64
@@ -404,73 +408,129 @@ static double interval_copies(const char **pp)
     return copies > 1 ? copies : 1;
 }
 
-static double regex_cost(const char *p)
+/* One level of parentheses while scanning a pattern. */
+struct regex_level {
+    double cost;          /* nodes so far at this level */
+    double last;          /* nodes of the last atom (the operand of a postfix operator) */
+    bool have_last;       /* there is an atom to repeat */
+    bool last_nullable;   /* the last atom can match the empty string */
+    bool before_nullable; /* the branch before the last atom can match the empty string */
+    bool branch_nullable; /* the whole current branch can */
+    bool any_nullable;    /* an earlier branch (before a '|') can */
+};
+
+static void regex_level_start(struct regex_level *lv)
 {
-    double sum[REGEX_MAX_DEPTH], last[REGEX_MAX_DEPTH];
+    *lv = (struct regex_level){.branch_nullable = true, .before_nullable = true};
+}
+
+static void regex_add_atom(struct regex_level *lv, double cost, bool nullable)
+{
+    lv->before_nullable = lv->branch_nullable;
+    lv->cost += cost;
+    lv->last = cost;
+    lv->have_last = true;
+    lv->last_nullable = nullable;
+    lv->branch_nullable = lv->branch_nullable && nullable;
+}
+
+/* NULL when `pattern` is safe to give regcomp, else why it is not. */
+static const char *regex_risk(const char *p)
+{
+    static const char *const too_big = "repetitions stacked or nested too deeply";
+    static const char *const empty_loop = "it repeats a part that can match nothing, such as "
+                                          "(x*)+ or (a|)*; drop the outer repetition";
+    struct regex_level lv[REGEX_MAX_DEPTH];
     int depth = 0;
-    sum[0] = last[0] = 0;
+    regex_level_start(&lv[0]);
     while (*p) {
         char c = *p++;
-        double atom = 1, copies = 0, grown;
+        double copies = 0;
+        bool nullable_after = false;
         switch (c) {
         case '\\':
+            /* Zero-width assertions match the empty string; other escapes one character. */
+            regex_add_atom(&lv[depth], 1, *p && strchr("bB<>`'", *p));
             if (*p)
                 p++;
-            break;
+            continue;
         case '[':
             p = skip_bracket(p);
-            break;
+            regex_add_atom(&lv[depth], 1, false);
+            continue;
+        case '^':
+        case '$':
+            regex_add_atom(&lv[depth], 1, true);
+            continue;
         case '(':
             if (++depth >= REGEX_MAX_DEPTH)
-                return INFINITY;
-            sum[depth] = last[depth] = 0;
+                return too_big;
+            regex_level_start(&lv[depth]);
             continue;
         case ')':
-            if (depth > 0)
-                atom = sum[depth--] + 1;
-            break;
+            if (depth == 0) {
+                regex_add_atom(&lv[depth], 1, false); /* a literal ')' */
+            } else {
+                const struct regex_level *in = &lv[depth--];
+                regex_add_atom(&lv[depth], in->cost + 1, in->any_nullable || in->branch_nullable);
+            }
+            continue;
         case '|':
-            sum[depth] += 1;
-            last[depth] = 0;
+            lv[depth].any_nullable |= lv[depth].branch_nullable;
+            lv[depth].cost += 1;
+            lv[depth].branch_nullable = lv[depth].before_nullable = true;
+            lv[depth].have_last = false;
             continue;
         case '*':
         case '?':
             copies = 1;
+            nullable_after = true;
             break;
         case '+':
             copies = 2;
             break;
-        case '{':
+        case '{': {
+            const char *brace = p;
             copies = interval_copies(&p);
-            break;
-        default:
+            if (copies < 0) { /* not an interval: a literal or regcomp's error */
+                regex_add_atom(&lv[depth], 1, false);
+                continue;
+            }
+            nullable_after = *brace == '0' || *brace == ',';
             break;
         }
-        if (copies > 0) { /* a postfix operator: the last atom, copied */
-            grown = last[depth] * copies + 1;
-            sum[depth] += grown - last[depth];
-            last[depth] = grown;
+        default:
+            regex_add_atom(&lv[depth], 1, false);
             continue;
         }
-        sum[depth] += atom;
-        last[depth] = atom;
+        /* A postfix operator applies to the last atom. Without one regcomp says so. */
+        struct regex_level *cur = &lv[depth];
+        if (!cur->have_last)
+            continue;
+        if (cur->last_nullable)
+            return empty_loop;
+        double grown = cur->last * copies + 1;
+        cur->cost += grown - cur->last;
+        cur->last = grown;
+        cur->last_nullable = nullable_after;
+        cur->branch_nullable = cur->before_nullable && nullable_after;
+        if (cur->cost > REGEX_MAX_COST)
+            return too_big;
     }
-    while (depth > 0) { /* unbalanced: regcomp will say so; count what is open */
-        sum[depth - 1] += sum[depth];
-        depth--;
-    }
-    return sum[0];
+    double total = 0;
+    for (int i = 0; i <= depth; i++) /* unbalanced: regcomp will say so */
+        total += lv[i].cost;
+    return total > REGEX_MAX_COST ? too_big : NULL;
 }
 
 /* Compiles an ERE the way the checks and the grader will use it. */
 static bool regex_ok(struct loader *ld, const char *at, const char *pattern, int flags)
 {
     regex_t re;
-    if (regex_cost(pattern) > REGEX_MAX_COST) {
-        report(ld, at,
-               "regular expression \"%.60s%s\" is too complex (repetitions stacked or nested "
-               "too deeply): simplify it",
-               pattern, strlen(pattern) > 60 ? "..." : "");
+    const char *risk = regex_risk(pattern);
+    if (risk) {
+        report(ld, at, "regular expression \"%.60s%s\" is too costly to compile (%s)", pattern,
+               strlen(pattern) > 60 ? "..." : "", risk);
         return false;
     }
     int rc = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB | flags);
@@ -1022,14 +1082,17 @@ static void parse_feedback_answer(struct loader *ld, json_t *v, const char *at,
             fb->answer = dup_or_report(ld, at, json_string_value(v));
         return;
     case QUIZ_TEXT:
-        /* The grader tries a text feedback answer as an ERE: keep it compilable cheaply. */
-        if (expect_kind(ld, v, at, K_STRING) && regex_cost(json_string_value(v)) <= REGEX_MAX_COST)
-            fb->answer = dup_or_report(ld, at, json_string_value(v));
-        else if (json_is_string(v))
-            report(ld, at,
-                   "answer \"%.60s%s\" is too complex to match as a regular expression "
-                   "(repetitions stacked or nested too deeply): simplify it",
-                   json_string_value(v), strlen(json_string_value(v)) > 60 ? "..." : "");
+        /* The grader tries a text feedback answer as an ERE: it must be safe to compile. */
+        if (expect_kind(ld, v, at, K_STRING)) {
+            const char *risk = regex_risk(json_string_value(v));
+            if (risk)
+                report(ld, at,
+                       "answer \"%.60s%s\" is too costly to compile as a regular "
+                       "expression (%s)",
+                       json_string_value(v), strlen(json_string_value(v)) > 60 ? "..." : "", risk);
+            else
+                fb->answer = dup_or_report(ld, at, json_string_value(v));
+        }
         return;
     case QUIZ_MULTI_CHOICE:
         break;
