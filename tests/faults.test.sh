@@ -49,8 +49,29 @@ field() { awk -v f="$1:" '$1 == f { print $2 }' "$2"; }
 
 # Everything a sandbox could leave behind that we can attribute to this test.
 leftover_processes() { pgrep -f "$marker" | wc -l; }
-live_namespaces() { find /proc/[0-9]*/ns/ -maxdepth 1 \( -name net -o -name mnt -o -name pid \) \
-    -exec readlink {} + 2>/dev/null | sort -u; }
+# Namespaces of ours still alive: "TYPE:[INODE] PID" for each process holding one of the
+# namespaces listed in file $1 that descends from a process carrying our marker (a sandbox's
+# init has it: it is a fork of caplab). Inode numbers are reused, so a namespace with the
+# same number held by someone else's process is not ours.
+ours() {
+    local pid=$1 i
+    for ((i = 0; i < 64 && pid > 1; i++)); do
+        tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$marker" && return 0
+        pid=$(awk '$1 == "PPid:" { print $2 }' "/proc/$pid/status" 2>/dev/null)
+        [ -n "$pid" ] || return 1
+    done
+    return 1
+}
+live_namespaces() {
+    local link ns pid
+    for link in /proc/[0-9]*/ns/net /proc/[0-9]*/ns/mnt /proc/[0-9]*/ns/pid; do
+        ns=$(readlink "$link" 2>/dev/null) || continue
+        grep -qxF "$ns" "$1" || continue
+        pid=${link#/proc/}
+        pid=${pid%%/*}
+        ours "$pid" && echo "$ns $pid"
+    done
+}
 # Host temporary files: caplab makes none of its own; the sandbox builds its tree in a tmpfs
 # on /tmp inside its private mount namespace, so were that tmpfs missing, its layers (root,
 # upperN, workN) would show up in the host's /tmp. Sandboxes also run with TMPDIR set to an
@@ -124,8 +145,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
         grep -q '^status 0$' "$out" || bad_status=$((bad_status + 1))
     done
     left_procs=$((left_procs + $(leftover_processes)))
-    used=$(awk '$1 == "ns" { print $2 }' "$dir"/*.out | sort -u)
-    still=$(comm -12 <(echo "$used") <(live_namespaces))
+    awk '$1 == "ns" { print $2 }' "$dir"/*.out | sort -u >"$dir/namespaces"
+    still=$(live_namespaces "$dir/namespaces")
     if [ -n "$still" ]; then
         left_ns=$((left_ns + $(echo "$still" | wc -l)))
         ns_detail+="round $round: $still"$'\n'
