@@ -199,6 +199,7 @@ analyze:
 	    -include tests/analyze/models.h
 	$(CPPCHECK) --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	    --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -D__x86_64__ -Ilab \
+	    --include=tests/analyze/cppcheck.h \
 	    --template='{file}:{line}:{column}: {severity}: {message} [{id}]' lab
 
 -include $(shell find build -name '*.d' 2>/dev/null)
