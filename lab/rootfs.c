@@ -79,7 +79,10 @@ static int overlay(const char *lower, const char *target, int index, bool rootle
     /* In a user namespace overlayfs keeps its metadata in user.* xattrs (kernel >= 5.11). */
     snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s%s", lower, upper, work,
              rootless ? ",userxattr" : "");
-    return mount_or_fail("overlay", target, "overlay", 0, opts, e);
+    /* nodev: with MKNOD (one of Docker's defaults) root could otherwise create the host
+     * disk's device node here and read or write the disk raw. Creating nodes still works
+     * (lessons show that); opening them does not. */
+    return mount_or_fail("overlay", target, "overlay", MS_NODEV, opts, e);
 }
 
 static bool is_disk_filesystem(const char *type)
@@ -137,7 +140,8 @@ static int overlay_submounts(struct err *e)
 static int build_dev(bool rootless, struct err *e)
 {
     static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
-    if (mount_or_fail("caplab-dev", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
+    /* nodev as for the overlays: the nodes below are bind mounts, which keep working. */
+    if (mount_or_fail("caplab-dev", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_NODEV,
                       "mode=0755,size=64k", e) < 0)
         return -1;
     for (int i = 0; nodes[i]; i++) {

@@ -292,6 +292,19 @@ t_match "lint names a FIFO as not a regular file" "$out" "x.json: cannot read th
 out=$(timeout 20 "$C" lint "$fifo/x.json" 2>&1)
 t_eq "lint on a FIFO itself does not hang: exit 1" "$?" 1
 
+# ---- device nodes ----------------------------------------------------------------------------
+# MKNOD is one of Docker's defaults: root may create device nodes (lesson 8 shows it), but
+# opening one must fail everywhere it can be made, or the host's disk would be one mknod
+# away (the node for /dev/null stands in for the disk: the result is the same for both).
+if [ $ROOT_OK = 1 ]; then
+    out=$("$C" run -- sh -c 'for d in / /root /dev /var /tmp /run; do
+            mknod "$d/caplab-node" c 1 3 && { echo x >"$d/caplab-node" && echo "OPENED $d"; }
+        done 2>/dev/null; echo x >/dev/null && echo "DEVNULL OK"' "$marker")
+    t_eq "a device node made inside cannot be opened (nodev everywhere)" \
+        "$(echo "$out" | grep -c OPENED)" 0
+    t_match "the sandbox's own /dev/null still works" "$out" "DEVNULL OK"
+fi
+
 # ---- terminals ---------------------------------------------------------------------------------
 for term in dumb caplab-no-such-terminal ""; do
     if [ -n "$term" ]; then env_term=(TERM="$term"); else env_term=(-u TERM); fi
