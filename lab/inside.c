@@ -304,10 +304,51 @@ static _Noreturn void init_main(const struct launch *launch)
     _exit(0);
 }
 
+static void close_fds_between(unsigned first, unsigned last)
+{
+    if (close_range(first, last, 0) == 0 || errno != ENOSYS)
+        return;
+    long max = sysconf(_SC_OPEN_MAX); /* kernels before 5.9 */
+    if (max < 0 || max > 1 << 20)
+        max = 1 << 20;
+    for (unsigned fd = first; fd <= last && fd < (unsigned)max; fd++)
+        close((int)fd);
+}
+
+/*
+ * Close every descriptor the sandbox did not open itself. caplab's caller may hold any
+ * (`caplab run -- CMD 8<DIR`, a terminal multiplexer, a CI runner), and one that names a
+ * host directory lets the command leave its root through /proc/self/fd/8 (or pid 1's
+ * /proc/1/fd/8) and write to the host, whatever its capabilities (found by the hardening
+ * tests). Kept: stdin, stdout, stderr and the sandbox's own pipes and socket.
+ */
+static void close_inherited_fds(const struct launch *l)
+{
+    int keep[] = {l->sync_r, l->error_w,  l->status_w, l->out_w,
+                  l->err_w,  l->pty_sock, l->pty_slave};
+    size_t n = sizeof keep / sizeof keep[0];
+    for (size_t i = 1; i < n; i++) /* insertion sort: seven numbers */
+        for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+            int t = keep[j];
+            keep[j] = keep[j - 1];
+            keep[j - 1] = t;
+        }
+    unsigned next = 3;
+    for (size_t i = 0; i < n; i++) {
+        if (keep[i] < 0 || (unsigned)keep[i] < next)
+            continue;
+        if ((unsigned)keep[i] > next)
+            close_fds_between(next, (unsigned)keep[i] - 1);
+        next = (unsigned)keep[i] + 1;
+    }
+    close_fds_between(next, ~0U);
+}
+
 /* The first process of the sandbox: namespaces are new, nothing is set up yet. */
 _Noreturn void inside_main(const struct launch *l)
 {
     struct err e = {0};
+    close_inherited_fds(l);
     /* If caplab dies, even by SIGKILL, pid 1 dies and takes the namespace with it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     char go;

@@ -305,6 +305,20 @@ if [ $ROOT_OK = 1 ]; then
     t_match "the sandbox's own /dev/null still works" "$out" "DEVNULL OK"
 fi
 
+# ---- descriptors inherited from caplab's caller -------------------------------------------------
+# An open descriptor naming a host directory would let the command write outside its root
+# through /proc/self/fd/N (or pid 1's /proc/1/fd/N), whatever its capabilities.
+if [ $ROOT_OK = 1 ]; then
+    hostdir=$scratch/host-dir
+    mkdir -p "$hostdir"
+    out=$("$C" run --cap-drop ALL -- sh -c 'ls /proc/self/fd /proc/1/fd | tr "\n" " "
+        for p in /proc/self/fd/8 /proc/1/fd/8; do (cd "$p" && touch escaped) 2>/dev/null; done
+        true' "$marker" 8<"$hostdir" 9</etc/hostname)
+    t_eq "descriptors inherited by caplab stay outside the sandbox" \
+        "$(echo "$out" | tr ' ' '\n' | grep -cxE '8|9')" 0
+    t_eq "a host directory passed as a descriptor cannot be written" "$(ls -A "$hostdir")" ""
+fi
+
 # ---- terminals ---------------------------------------------------------------------------------
 for term in dumb caplab-no-such-terminal ""; do
     if [ -n "$term" ]; then env_term=(TERM="$term"); else env_term=(-u TERM); fi
