@@ -147,4 +147,24 @@ if "$C" help report >/dev/null 2>&1; then
     vg_step report-csv 0 "$C" report --csv "$scratch/alice.json" "$scratch/bob.json"
     vg_step report-json 0 "$C" report --json "$scratch/alice.json" "$scratch/alice.json"
 fi
+for cmd in explain status probe needs; do "$C" help $cmd >/dev/null 2>&1 || continue
+    case $cmd in
+    explain)
+        vg_step explain 0 "$C" explain NET_BIND_SERVICE
+        vg_step explain-list-json 0 "$C" explain --json --list
+        vg_step explain-unknown 2 "$C" explain NET_BIND_SERIVCE
+        ;;
+    status) vg_step status 0 "$C" status ;;
+    probe)
+        vg_step probe 0 "$C" probe CHOWN NET_BIND_SERVICE
+        vg_step probe-rootless 0 as_nobody "$C" probe CHOWN
+        ;;
+    needs)
+        vg_step needs-chown 0 "$C" needs -- chown nobody /etc/hostname
+        ;;
+    esac
+done
+if [ -f lessons/course.json ]; then
+    vg_step lint-verify-lesson 0 "$C" lint --verify lessons/01-root-vs-capabilities.json
+fi
 t_done
