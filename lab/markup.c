@@ -647,6 +647,14 @@ static void layout_blocks(struct layout *L, const char *text)
     }
     pending_flush(L, &p);
     free(p.buf);
+    /* A code fence left empty or unclosed at the end adds only its separator; no blank
+     * line may end the document (found by fuzz_markup). */
+    while (L->doc->n_lines > 0 && L->doc->lines[L->doc->n_lines - 1].kind == MARKUP_LINE_BLANK) {
+        struct markup_line *last = &L->doc->lines[--L->doc->n_lines];
+        for (size_t k = 0; k < last->n_spans; k++)
+            free(last->spans[k].text);
+        free(last->spans);
+    }
 }
 
 /* Layout is measured with a UTF-8 locale whatever the program's locale is. */
