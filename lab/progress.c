@@ -249,7 +249,9 @@ static void remove_stale_temps(const char *dir)
 /* Read a whole file. Returns 0, or -1 with errno. */
 static int read_file(const char *path, char **data, size_t *len, time_t *mtime)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking: `caplab report` on a FIFO (say, in a class's shared drop directory)
+     * would otherwise wait forever in open(); the type check below refuses it. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return -1;
     struct stat st;

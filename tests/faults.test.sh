@@ -292,6 +292,13 @@ t_match "lint names a FIFO as not a regular file" "$out" "x.json: cannot read th
 out=$(timeout 20 "$C" lint "$fifo/x.json" 2>&1)
 t_eq "lint on a FIFO itself does not hang: exit 1" "$?" 1
 
+if "$C" help report >/dev/null 2>&1; then
+    mkfifo "$fifo/record.json"
+    out=$(timeout 20 "$C" report "$fifo/record.json" 2>&1)
+    t_eq "report on a FIFO does not hang" "$(($? != 124))" 1
+    t_match "report names the FIFO as a problem" "$out" "record.json"
+fi
+
 # ---- device nodes ----------------------------------------------------------------------------
 # MKNOD is one of Docker's defaults: root may create device nodes (lesson 8 shows it), but
 # opening one must fail everywhere it can be made, or the host's disk would be one mknod
