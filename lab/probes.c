@@ -101,7 +101,8 @@ struct probe_def {
 /* The helpers that fill a report return 0, like the acts, so that an act can end with
  * `return failed(r, ...)`; the value itself carries nothing. */
 
-static void vformat(char *buf, size_t n, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vformat(char *buf, size_t n, const char *fmt,
+                                                          va_list ap)
 {
     vsnprintf(buf, n, fmt, ap);
     /* The record is one line of tab-separated fields. */
