@@ -7,6 +7,8 @@ set -u
 C=$CAPLAB
 H=$CAPLAB_HELPERS
 NEED=$H/capneed
+# The helpers live in the build tree, which may be below /tmp (a CI clone): the sandbox's
+# /tmp is empty, so every run that uses them shares their directory.
 ROOT_OK=0
 [ "$(id -u)" -eq 0 ] && ROOT_OK=1
 TMP=$(mktemp -d /tmp/caplab-needs-test.XXXXXX)
@@ -90,15 +92,15 @@ if command -v ping >/dev/null; then
 else
     t_skip "ping" "ping is not installed (apt-get install iputils-ping)"
 fi
-needs_case "two: chown + raw socket" $N_DOCKER "CHOWN NET_RAW" -- "$NEED" chown raw
+needs_case "two: chown + raw socket" $N_DOCKER "CHOWN NET_RAW" --share "$H" -- "$NEED" chown raw
 needs_case "three: chown + port 80 + raw socket" $N_DOCKER "CHOWN NET_BIND_SERVICE NET_RAW" \
-    -- "$NEED" chown bind80 raw
+    --share "$H" -- "$NEED" chown bind80 raw
 needs_case "three, other end of the order" $N_DOCKER "SYS_CHROOT MKNOD SETFCAP" \
-    -- sh -c "$NEED chroot mknod && cp $NEED /tmp/x && setcap cap_net_raw+ep /tmp/x"
+    --share "$H" -- sh -c "$NEED chroot mknod && cp $NEED /tmp/x && setcap cap_net_raw+ep /tmp/x"
 needs_case "baseline all: SYS_ADMIN and MKNOD" $N_ALL "SYS_ADMIN MKNOD" \
-    --baseline all -- "$NEED" sethostname mknod
+    --baseline all --share "$H" -- "$NEED" sethostname mknod
 needs_case "baseline all: three" $N_ALL "SETUID NET_BIND_SERVICE SYS_CHROOT" \
-    --baseline all -- "$NEED" chroot setuid bind80
+    --baseline all --share "$H" -- "$NEED" chroot setuid bind80
 
 # --- failures ---------------------------------------------------------------------------
 out=$("$C" needs -- sh -c 'echo broken >&2; exit 3' 2>&1)
@@ -114,7 +116,7 @@ out=$("$C" needs --timeout 0.3 -- sleep 10 2>&1)
 t_match "a hanging command times out with everything" "$out" "\(timed out\).*"
 t_match "timeout: hint" "$out" "longer --timeout"
 
-out=$("$C" needs --repeat 10 -- "$NEED" flaky 2>&1)
+out=$("$C" needs --repeat 10 --share "$H" -- "$NEED" flaky 2>&1)
 rc=$?
 t_eq "flaky command: exit 1" "$rc" 1
 t_match "flaky command: detected and no set given" "$out" \
@@ -122,10 +124,10 @@ t_match "flaky command: detected and no set given" "$out" \
 t_check "flaky command: no answer printed" bash -c "! printf '%s' \"\$1\" | grep -q '^needs:'" _ "$out"
 
 # --- strict and check -------------------------------------------------------------------
-needs_case "warning only: passes without FOWNER" $N_DOCKER "CHOWN" -- "$NEED" warn-chmod
+needs_case "warning only: passes without FOWNER" $N_DOCKER "CHOWN" --share "$H" -- "$NEED" warn-chmod
 needs_case "--strict: FOWNER for the same output" $N_DOCKER "CHOWN FOWNER" \
-    --strict -- "$NEED" warn-chmod
-out=$("$C" needs --strict -v -- "$NEED" warn-chmod 2>&1)
+    --strict --share "$H" -- "$NEED" warn-chmod
+out=$("$C" needs --strict -v --share "$H" -- "$NEED" warn-chmod 2>&1)
 t_match "--strict -v: a run marked as output differs" "$out" "output differs .*warning: cannot chmod"
 
 IGNORE_CHOWN='touch /tmp/f; chown 65534 /tmp/f 2>/dev/null; exit 0'
@@ -151,7 +153,7 @@ needs_case "arguments are not interpolated" $N_DOCKER "no capabilities" \
     -- sh -c 'printf %s "$1" > /tmp/out' sh 'a b;$(exit 9)"'
 
 # --- options and output -----------------------------------------------------------------
-raw_json=$("$C" needs --json -- "$NEED" chown raw)
+raw_json=$("$C" needs --json --share "$H" -- "$NEED" chown raw)
 json=$(printf '%s' "$raw_json" | tr -d ' \n')
 t_match "--json: verdict" "$json" '"verdict":"found"'
 t_match "--json: the set" "$json" '"needs":\["CHOWN","NET_RAW"\]'
@@ -166,16 +168,16 @@ verified=$(printf '%s' "$json" | grep -o '"verified_by_run":[0-9]*' | cut -d: -f
 t_match "--json: verified by a run of exactly the set" "$json" \
     "\{\"run\":$verified,\"phase\":\"[a-z]*\",\"set\":\[\"CHOWN\",\"NET_RAW\"\],\"pass\":true"
 
-out=$("$C" needs --naive -- "$NEED" chown raw)
+out=$("$C" needs --naive --share "$H" -- "$NEED" chown raw)
 t_match "--naive: same set" "$out" "^needs: CHOWN NET_RAW"
 t_match "--naive: N+1 runs" "$out" "found with 15 sandbox runs"
-out=$("$C" needs -v --prove-minimal -- "$NEED" chown raw)
+out=$("$C" needs -v --prove-minimal --share "$H" -- "$NEED" chown raw)
 t_match "--prove-minimal: proven" "$out" "1-minimal: proven"
 t_match "--prove-minimal: the set without CHOWN fails" "$out" "run +[0-9]+ minimal +exit 1 +NET_RAW"
 t_match "--prove-minimal: the set without NET_RAW fails" "$out" "run +[0-9]+ minimal +exit 1 +CHOWN "
-out=$("$C" needs -- "$NEED" chown raw)
+out=$("$C" needs --share "$H" -- "$NEED" chown raw)
 t_match "without --prove-minimal: says what minimality rests on" "$out" "1-minimal if the command"
-out=$("$C" needs --repeat 3 -- "$NEED" chown)
+out=$("$C" needs --repeat 3 --share "$H" -- "$NEED" chown)
 t_match "--repeat 3: three runs per set" "$out" "found with ([0-9]+) sandbox runs \(([0-9]+) sets\)"
 sets=$(printf '%s' "$out" | sed -n 's/.*(\([0-9]*\) sets).*/\1/p')
 t_match "--repeat 3: runs = 3 x sets" "$out" "with $((3 * sets)) sandbox runs"
@@ -188,10 +190,10 @@ out=$("$C" needs --share "$TMP" -- "$TMP/capneed" chown 2>&1)
 t_match "--share shows it" "$out" "^needs: CHOWN"
 
 # Progress: on a terminal only.
-out=$("$C" needs -- "$NEED" chown 2>&1 >/dev/null)
+out=$("$C" needs --share "$H" -- "$NEED" chown 2>&1 >/dev/null)
 t_eq "no progress when stderr is not a terminal" "$out" ""
 if command -v script >/dev/null; then
-    out=$(script -qec "$C needs -- $NEED chown" /dev/null 2>&1)
+    out=$(script -qec "$C needs --share $H -- $NEED chown" /dev/null 2>&1)
     t_match "progress on a terminal" "$out" "run 1 \(full\).*run [0-9]+ \(search\)"
 else
     t_skip "progress on a terminal" "script(1) is not installed"
@@ -208,7 +210,7 @@ done
     t_fail "help needs documents --share"
 
 # --- rootless, and the host untouched ----------------------------------------------------
-out=$(as_nobody "$C" needs -- "$NEED" bind80 raw 2>&1)
+out=$(as_nobody "$C" needs --share "$H" -- "$NEED" bind80 raw 2>&1)
 t_match "rootless: port 80 and raw socket" "$out" "^needs: NET_BIND_SERVICE NET_RAW"
 t_check "host /tmp untouched: no canary" test ! -e "$CANARY"
 t_eq "host /tmp untouched: no capneed files" "$(ls -d /tmp/capneed.* 2>/dev/null)" \
