@@ -55,9 +55,32 @@ static void *push(void **array, size_t *n, size_t size)
     return slot;
 }
 
-static int push_string(char ***list, size_t *n, const char *s)
+/*
+ * A copy safe to print on the instructor's terminal: records come from learners, and a
+ * name like "eve\033]0;pwned\007" must not drive the terminal. C0 controls, DEL and the
+ * C1 controls (U+0080..U+009F, as UTF-8) become '?'; other UTF-8 is kept.
+ */
+static char *printable_dup(const char *s)
 {
     char *copy = strdup(s);
+    if (!copy)
+        return NULL;
+    unsigned char *p = (unsigned char *)copy;
+    for (size_t i = 0; p[i]; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f) {
+            p[i] = '?';
+        } else if (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
+            p[i] = '?';
+            p[i + 1] = '?';
+            i++;
+        }
+    }
+    return copy;
+}
+
+static int push_string(char ***list, size_t *n, const char *s)
+{
+    char *copy = printable_dup(s);
     char **slot = copy ? push((void **)list, n, sizeof **list) : NULL;
     if (!slot) {
         free(copy);
@@ -66,6 +89,7 @@ static int push_string(char ***list, size_t *n, const char *s)
     *slot = copy;
     return 0;
 }
+
 
 static int add_problem(struct report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -79,12 +103,15 @@ static int add_problem(struct report *r, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return -1;
-    char **slot = push((void **)&r->problems, &r->n_problems, sizeof *r->problems);
+    /* File names and parser messages quote learners' bytes too. */
+    char *clean = printable_dup(msg);
+    free(msg);
+    char **slot = clean ? push((void **)&r->problems, &r->n_problems, sizeof *r->problems) : NULL;
     if (!slot) {
-        free(msg);
+        free(clean);
         return -1;
     }
-    *slot = msg;
+    *slot = clean;
     return 0;
 }
 
@@ -104,8 +131,8 @@ static struct report_question *find_question(struct report *r, const char *lesso
     struct report_question *q = push((void **)&r->questions, &r->n_questions, sizeof *q);
     if (!q)
         return NULL;
-    q->lesson = strdup(lesson);
-    q->quiz = strdup(quiz);
+    q->lesson = printable_dup(lesson);
+    q->quiz = printable_dup(quiz);
     if (!q->lesson || !q->quiz)
         return NULL;
     return q;
@@ -120,7 +147,7 @@ static int count_wrong(struct report_question *q, const char *answer)
         }
     }
     struct report_answer_count *c = push((void **)&q->wrong, &q->n_wrong, sizeof *c);
-    if (!c || !(c->answer = strdup(answer)))
+    if (!c || !(c->answer = printable_dup(answer)))
         return -1;
     c->learners = 1;
     return 0;
@@ -168,8 +195,8 @@ static int add_record(struct report *r, const char *learner, const struct progre
         struct report_row *row = push((void **)&r->rows, &r->n_rows, sizeof *row);
         if (!row || note_lesson(r, s->lesson) < 0)
             goto oom;
-        row->learner = strdup(learner);
-        row->lesson = strdup(s->lesson);
+        row->learner = printable_dup(learner);
+        row->lesson = printable_dup(s->lesson);
         if (!row->learner || !row->lesson)
             goto oom;
         row->steps_done = s->steps_done;
@@ -205,8 +232,8 @@ static int add_learner(struct report *r, const char *learner, const char *path)
     if (!sources)
         return -1;
     r->sources = sources;
-    names[n - 1] = strdup(learner);
-    sources[n - 1] = strdup(path);
+    names[n - 1] = printable_dup(learner);
+    sources[n - 1] = printable_dup(path);
     if (!names[n - 1] || !sources[n - 1]) {
         free(names[n - 1]);
         free(sources[n - 1]);

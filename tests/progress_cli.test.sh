@@ -104,4 +104,17 @@ t_eq "report: no files exit 2" "$?" 2
 "$CAPLAB" report --csv --json "$tmp/ada.json" >/dev/null 2>&1
 t_eq "report: two formats exit 2" "$?" 2
 
+# A learner's name must not drive the instructor's terminal (escape sequences in records).
+evil=$(printf 'eve\033[2J\033]0;pwned\007')
+as_learner eve answer nc-port-80 NET_ADMIN >/dev/null 2>&1
+as_learner eve progress --export "$tmp/eve.json" --name "$evil" >/dev/null 2>&1
+for fmt in "" --csv --json; do
+    out=$("$CAPLAB" report $fmt "$tmp/eve.json" 2>&1)
+    if printf '%s' "$out" | LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177]')"; then
+        t_fail "report ${fmt:-text}: control characters from a record are not printed" "$out"
+    else
+        t_match "report ${fmt:-text}: control characters from a record are not printed" "$out" "eve"
+    fi
+done
+
 t_done
