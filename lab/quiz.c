@@ -207,6 +207,8 @@ static void add_item(struct cap_items *list, enum item_status st, unsigned cap, 
  * run of words that spells a capability ("net bind service"); failing that, the longest run
  * that is a near miss of one; failing that, the single word, which is then not a capability.
  */
+#define MAX_RUN_WORDS 5
+
 static void split_words(char *piece, struct cap_items *list)
 {
     char *words[MAX_ITEMS];
@@ -219,8 +221,11 @@ static void split_words(char *piece, struct cap_items *list)
     char run[CAP_TEXT_MAX];
     for (size_t i = 0; i < n;) {
         bool taken = false;
+        /* No name is longer than "cap net bind service" plus a stray space: trying longer
+         * runs only costs time (quadratic in the words of the answer). */
+        size_t longest = n - i < MAX_RUN_WORDS ? n : i + MAX_RUN_WORDS;
         for (int pass = 0; pass < 2 && !taken; pass++) {
-            for (size_t j = n; j-- > i;) {
+            for (size_t j = longest; j-- > i;) {
                 join_words(words, i, j, run, sizeof run);
                 unsigned cap = 0;
                 const char *near = NULL;
@@ -724,6 +729,24 @@ int quiz_grade(const struct lesson_quiz *q, const char *answer, const struct qui
         return err_sys(e, "grading quiz %s", id);
     struct sbuf b = {0};
     int rc = 0;
+    /* Answers come from answer sheets too; matching a long one word by word grows
+     * quickly, and no real answer is a page long. */
+    size_t length = strlen(text);
+    if (length > QUIZ_MAX_ANSWER) {
+        out->verdict = QUIZ_VERDICT_INVALID;
+        sb_printf(&b,
+                  "That answer is too long to grade (%zu characters, at most %d): name the "
+                  "capabilities or choices, separated by commas.",
+                  length, QUIZ_MAX_ANSWER);
+        text[QUIZ_MAX_ANSWER] = '\0';
+        out->canonical = text;
+        out->feedback = sb_take(&b);
+        if (!out->feedback) {
+            quiz_result_release(out);
+            return err_sys(e, "grading quiz %s", id);
+        }
+        return 0;
+    }
     switch (q->kind) {
     case QUIZ_CAPABILITY:
     case QUIZ_CAPABILITY_SET:

@@ -84,6 +84,9 @@ struct quiz_result {
 
 /* Grade `answer` against `q`. Returns 0 and fills *out (release it), or -1 with e set
  * when the quiz itself is broken (a regex that does not compile, no key) or out of memory. */
+/* Longer answers (after trimming) are not graded: verdict INVALID, not an attempt. */
+#define QUIZ_MAX_ANSWER 512
+
 int quiz_grade(const struct lesson_quiz *q, const char *answer, const struct quiz_grader *g,
                struct quiz_result *out, struct err *e);
 
