@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "err.h"
@@ -246,6 +247,13 @@ static int help_command(int argc, char **argv)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* Installed setuid, caplab would hand real root's capabilities to anyone: refuse
+     * (privileged mode is for `sudo caplab`; see SECURITY.md). */
+    if (getuid() != geteuid() || getgid() != getegid()) {
+        err_printf("refusing to run setuid or setgid: remove the bit (chmod u-s,g-s) and use "
+                   "sudo for privileged mode");
+        return CLI_EXIT_USAGE;
+    }
     if (argc < 2) {
         const struct cli_command *tutor = cli_find("tutor");
         if (tutor)

@@ -304,6 +304,17 @@ if [ $ROOT_OK = 1 ]; then
     t_match "namespaces refused: names the cause and the fix" "$out" "max_user_namespaces = 0"
 fi
 
+# Installed setuid, caplab would give real root to anyone: it refuses to run.
+if [ $ROOT_OK = 1 ]; then
+    suid_dir=$(mktemp -d)
+    chmod 0755 "$suid_dir"
+    cp "$CAPLAB_REL" "$suid_dir/caplab" && chmod 4755 "$suid_dir/caplab"
+    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$suid_dir/caplab" run -- id 2>&1)
+    t_eq "setuid install: refuses with exit 2" "$?" 2
+    t_match "setuid install: says why" "$out" "refusing to run setuid"
+    rm -rf "$suid_dir"
+fi
+
 # --json and --explain
 out=$("$C" run --json --cap-drop ALL --cap-add CHOWN -- sh -c 'echo out; echo err >&2; exit 3' | tr -d ' \n')
 t_match "--json: exit code" "$out" '"exit_code":3'
