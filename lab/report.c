@@ -90,7 +90,6 @@ static int push_string(char ***list, size_t *n, const char *s)
     return 0;
 }
 
-
 static int add_problem(struct report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -648,7 +648,15 @@ int sandbox_run(const struct sandbox_config *cfg, struct sandbox_result *res, st
         while (st.error_len > 0 && st.error_text[st.error_len - 1] == '\n')
             st.error_text[--st.error_len] = '\0';
         if (st.error_len > 0)
-            err_set(e, ERR_SYSTEM, "the sandbox could not start: %s", st.error_text);
+            err_set(e, ERR_SYSTEM, "the sandbox could not start: %s%s", st.error_text,
+                    strstr(st.error_text, "Resource temporarily unavailable")
+                        ? " (the limit on processes, `ulimit -u`, may be reached)"
+                        : "");
+        else if (WIFSIGNALED(init_status))
+            err_set(e, ERR_SYSTEM,
+                    "the sandbox's init was killed by signal %d (%s) before the command's "
+                    "status was known",
+                    WTERMSIG(init_status), strsignal(WTERMSIG(init_status)));
         else
             err_set(e, ERR_SYSTEM, "the sandbox ended before its command started");
         goto out_channels;
