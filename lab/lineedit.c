@@ -7,19 +7,7 @@
 #include <string.h>
 #include <wctype.h>
 
-/* Conversions and widths use UTF-8 whatever the process locale is. */
-static locale_t utf8_locale(void)
-{
-    static locale_t loc;
-    static bool tried;
-    if (!tried) {
-        tried = true;
-        loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-        if (!loc)
-            loc = newlocale(LC_CTYPE_MASK, "en_US.UTF-8", (locale_t)0);
-    }
-    return loc;
-}
+#include "markup.h"
 
 void lineedit_init(struct lineedit *le)
 {
@@ -151,7 +139,7 @@ void lineedit_clear(struct lineedit *le)
 
 static char *to_utf8(const wchar_t *w, size_t n)
 {
-    locale_t loc = utf8_locale();
+    locale_t loc = markup_utf8_locale();
     locale_t old = loc ? uselocale(loc) : (locale_t)0;
     char *out = malloc(n * MB_LEN_MAX + 1);
     size_t len = 0;
@@ -181,7 +169,7 @@ char *lineedit_text(const struct lineedit *le)
 /* Decode UTF-8 into a new wide string; *n gets its length. */
 static wchar_t *from_utf8(const char *text, size_t *n)
 {
-    locale_t loc = utf8_locale();
+    locale_t loc = markup_utf8_locale();
     locale_t old = loc ? uselocale(loc) : (locale_t)0;
     size_t len = strlen(text);
     wchar_t *w = malloc((len + 1) * sizeof *w);
@@ -232,7 +220,7 @@ int lineedit_set_text(struct lineedit *le, const char *text)
 
 size_t lineedit_columns(const struct lineedit *le, size_t n)
 {
-    locale_t loc = utf8_locale();
+    locale_t loc = markup_utf8_locale();
     locale_t old = loc ? uselocale(loc) : (locale_t)0;
     size_t cols = 0;
     for (size_t i = 0; i < n && i < le->len; i++) {

@@ -657,8 +657,7 @@ static void layout_blocks(struct layout *L, const char *text)
     }
 }
 
-/* Layout is measured with a UTF-8 locale whatever the program's locale is. */
-static locale_t utf8_locale(void)
+locale_t markup_utf8_locale(void)
 {
     static locale_t loc;
     static bool tried;
@@ -678,7 +677,7 @@ int markup_render(const char *text, unsigned width, unsigned flags, struct marku
     if (width == 0)
         return err_set(e, ERR_INVALID, "cannot lay out text in a width of 0 columns");
     struct layout L = {.doc = doc, .width = width, .flags = flags};
-    locale_t loc = utf8_locale();
+    locale_t loc = markup_utf8_locale();
     locale_t old = loc ? uselocale(loc) : (locale_t)0;
     layout_blocks(&L, text ? text : "");
     if (loc)
@@ -708,7 +707,7 @@ char *markup_clip(const char *text, unsigned width, unsigned flags, unsigned *co
     struct markup_doc unused = {0};
     struct layout L = {.doc = &unused, .width = width ? width : 1, .flags = flags};
     struct cells c = {0};
-    locale_t loc = utf8_locale();
+    locale_t loc = markup_utf8_locale();
     locale_t old = loc ? uselocale(loc) : (locale_t)0;
     text = text ? text : "";
     add_text(&L, &c, text, strlen(text), MARKUP_NORMAL);

@@ -33,6 +33,7 @@
 #define CAPLAB_MARKUP_H
 
 #include <stdbool.h>
+#include <locale.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -91,6 +92,10 @@ int markup_render(const char *text, unsigned width, unsigned flags, struct marku
                   struct err *e);
 
 void markup_doc_release(struct markup_doc *doc);
+
+/* The UTF-8 locale layout is measured with, whatever the program's locale is (created once,
+ * never freed; (locale_t)0 when the system has none). Shared with the line editor. */
+locale_t markup_utf8_locale(void);
 
 /* One line of plain text (a title, a status) made safe and short: whitespace becomes
  * spaces, invalid bytes and control characters "?", and when it is wider than `width`
