@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capstatus.h"
 #include "idmap.h"
 #include "inside.h"
 #include "nssupport.h"
@@ -79,26 +80,14 @@ enum sandbox_mode sandbox_effective_mode(enum sandbox_mode requested)
     return geteuid() == 0 ? SANDBOX_MODE_PRIVILEGED : SANDBOX_MODE_ROOTLESS;
 }
 
-static capmask read_status_mask(const char *field)
-{
-    capmask value = 0;
-    FILE *f = fopen("/proc/self/status", "re");
-    if (!f)
-        return 0;
-    char line[256];
-    size_t n = strlen(field);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':')
-            caps_from_hex(line + n + 1, &value, NULL);
-    fclose(f);
-    return value;
-}
-
 capmask sandbox_grantable(enum sandbox_mode mode)
 {
     if (sandbox_effective_mode(mode) == SANDBOX_MODE_ROOTLESS)
         return caps_all();
-    return read_status_mask("CapBnd") & read_status_mask("CapPrm");
+    struct capstatus self;
+    if (capstatus_read(0, &self, NULL) < 0)
+        return 0;
+    return self.bounding & self.permitted;
 }
 
 /* --------------------------------------------------------------- the parent side -- */
